@@ -1,0 +1,193 @@
+"""Findings and the audit result: frozen values produced by the engine, read by the reports."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tableau_audit.classify.types import ColumnClassification
+from tableau_audit.model import ArtifactKind
+
+
+class Severity(enum.IntEnum):
+    """Ordered severities, so ``--fail-on medium`` is a comparison."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used on the command line and in reports."""
+        return self.name.lower()
+
+    @property
+    def sarif_level(self) -> str:
+        """SARIF ``level``: note / warning / error."""
+        if self >= Severity.HIGH:
+            return "error"
+        return "warning" if self >= Severity.MEDIUM else "note"
+
+    @property
+    def security_severity(self) -> str:
+        """GitHub code-scanning ``security-severity`` score."""
+        return {0: "0.0", 1: "3.9", 2: "6.9", 3: "8.9", 4: "10.0"}[int(self)]
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        """Parse ``"high"`` etc.; raises ``ValueError`` naming the allowed values."""
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            allowed = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of: {allowed})") from None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Location:
+    """Where a finding is: the artifact, a logical path inside it, and the XML line if known."""
+
+    artifact: str
+    """Path or server URL of the audited item."""
+    object_path: tuple[str, ...] = ()
+    """Logical path, e.g. ``("datasource:Permits", "column:SSN")``. Never a data value."""
+    line: int | None = None
+
+    @property
+    def datasource(self) -> str | None:
+        """Caption of the data source in ``object_path``, if any."""
+        return _path_part(self.object_path, "datasource")
+
+    @property
+    def field(self) -> str | None:
+        """Caption of the field in ``object_path``, if any."""
+        return _path_part(self.object_path, "column")
+
+
+def _path_part(path: tuple[str, ...], kind: str) -> str | None:
+    prefix = f"{kind}:"
+    return next((p[len(prefix) :] for p in path if p.startswith(prefix)), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Violation:
+    """What a rule check yields. The engine turns it into a :class:`Finding`."""
+
+    location: Location
+    message: str
+    severity: Severity | None = None
+    """Only for rules declared ``graded``: severity from the evidence (e.g. the column's tier)."""
+    evidence: Mapping[str, object] = field(default_factory=dict)
+    """Counts, tiers, types, masked exemplars. Never a value, password or token."""
+
+
+def fingerprint(rule_id: str, artifact_identity: str, object_path: tuple[str, ...]) -> str:
+    """Stable identity: no line numbers, no values, no message text."""
+    text = "\x1f".join((rule_id, artifact_identity, *object_path))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """A violation stamped by the engine with its rule's id, severity and fingerprint."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    location: Location
+    fingerprint: str
+    evidence: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Skipped:
+    """An input that could not be audited, with the specific reason. Always reported."""
+
+    source: str
+    reason: str
+    finding: Finding
+    """The TA901 finding that stands for it (counts towards ``--fail-on``)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnReport:
+    """One physical column of an audited item, with its usage and classification."""
+
+    datasource: str
+    """Data-source caption."""
+    field: str
+    """Field caption."""
+    remote_name: str
+    in_extract: bool | None
+    """True/False when known from the extract metadata or .hyper; None when there is no extract."""
+    used: bool
+    hidden: bool
+    classification: ColumnClassification | None
+    used_by: tuple[str, ...] = ()
+    """Why it is used: ``worksheet:Map``, ``calculation:Age``, ``filter``, ..."""
+
+
+class RiskLevel(enum.IntEnum):
+    """Overall risk of an item."""
+
+    NONE = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in reports."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Risk:
+    """Risk of one item, with the reasons behind the level."""
+
+    level: RiskLevel
+    score: int
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemReport:
+    """The audit of one workbook, data source or extract."""
+
+    source: str
+    kind: ArtifactKind
+    name: str
+    risk: Risk
+    findings: tuple[Finding, ...]
+    columns: tuple[ColumnReport, ...]
+    project: str | None = None
+    item_id: str | None = None
+    version: str = ""
+    extract_rows: int | None = None
+    """Total rows across the item's readable extracts, if any."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditResult:
+    """Everything one run found. Sorted and deterministic."""
+
+    items: tuple[ItemReport, ...]
+    skipped: tuple[Skipped, ...]
+    rules_run: tuple[str, ...]
+    complete: bool = True
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding, including the TA901 findings of skipped inputs."""
+        item_findings = tuple(f for item in self.items for f in item.findings)
+        return item_findings + tuple(s.finding for s in self.skipped)
+
+    @property
+    def max_severity(self) -> Severity | None:
+        """Highest severity of any finding, None when there are none."""
+        return max((f.severity for f in self.findings), default=None)

@@ -1,0 +1,350 @@
+"""The audited objects, as frozen typed values.
+
+The parsers (``parsing/``) build these from XML, ZIP packages and .hyper files; everything
+downstream (usage, classification, rules, reports) reads them and never touches raw XML.
+Names are normalised at the parse boundary: field names carry no brackets, ``caption`` falls
+back to the name, ``_.fcp.*`` prefixes are gone.
+
+Nothing here ever holds a data value sampled from an extract, a password or a token. Stored
+secrets are described by :class:`StoredSecret` (kind, place, masked form) only.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class ArtifactKind(str, enum.Enum):
+    """What an audited item is."""
+
+    WORKBOOK = "workbook"
+    DATASOURCE = "datasource"
+    EXTRACT = "extract"
+
+
+class PackagedFileKind(str, enum.Enum):
+    """Role of a member inside a .twbx/.tdsx package."""
+
+    DOCUMENT = "document"  # the .twb/.tds itself
+    EXTRACT = "extract"  # .hyper / .tde
+    RAW_DATA = "raw-data"  # .csv, .xlsx, .json, ... copied into the package
+    QUERY_CACHE = "query-cache"  # TwbxExternalCache / ExternalCacheV1 result caches
+    IMAGE = "image"
+    OTHER = "other"
+
+
+class ExtractFormat(str, enum.Enum):
+    """File format of an extract, detected from its magic bytes (never from the name)."""
+
+    HYPER = "hyper"
+    TDE = "tde"
+    EMPTY = "empty"  # zero-byte placeholder
+    UNKNOWN = "unknown"
+
+
+class ExtractStatus(str, enum.Enum):
+    """Whether the data an extract definition names actually ships with the item."""
+
+    PACKAGED = "packaged"  # the file is inside the package (see ``Extract.file``)
+    MISSING = "missing"  # a package, but the file is not in it
+    EMPTY = "empty"  # a zero-byte placeholder is packaged
+    NOT_PACKAGED = "not-packaged"  # a bare .twb/.tds: the extract lives on the author's disk
+    DISABLED = "disabled"  # ``enabled='false'``: a stale definition
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FieldRef:
+    """A reference to a field of a data source, by internal names."""
+
+    datasource: str
+    """Internal data-source name (``federated.0abc…``), never the caption."""
+    field: str
+    """Local field name without brackets: a physical column, calculation, group or parameter."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Connection:
+    """A leaf connection (named-connection child, or the legacy single connection)."""
+
+    connection_class: str
+    server: str = ""
+    port: str = ""
+    dbname: str = ""
+    schema: str = ""
+    username: str = ""
+    authentication: str = ""
+    filename: str = ""
+    directory: str = ""
+    caption: str = ""
+    has_password: bool = False
+    """A non-empty ``password`` attribute is stored in the file (its value is never kept)."""
+    has_initial_sql: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Relation:
+    """A table, custom SQL query, join, union or collection the data source reads."""
+
+    name: str
+    relation_type: str
+    """``table``, ``text`` (custom SQL), ``join``, ``union``, ``collection``, ..."""
+    table: str = ""
+    connection: str = ""
+    custom_sql: str | None = None
+    """Custom SQL text (workbook content, not data). Never copied into a report."""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Column:
+    """A physical column the data source provides (from ``metadata-records`` or relation columns)."""
+
+    name: str
+    """Local name without brackets (``First Name``)."""
+    caption: str
+    """What users see: the ``<column caption>`` override, else the name."""
+    remote_name: str = ""
+    """Column name in the source, empty when unknown."""
+    table: str = ""
+    """Parent relation or logical-table object id, without brackets."""
+    datatype: str = ""
+    hidden: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Calculation:
+    """A calculated field, bin or categorical bin defined in a data source."""
+
+    name: str
+    caption: str
+    formula: str
+    """Formula text. For bins and categorical bins, the bracketed source field."""
+    calc_class: str = "tableau"
+    datatype: str = ""
+    hidden: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """A group, set or combined field. Uses the fields named in ``references``."""
+
+    name: str
+    caption: str
+    references: tuple[str, ...]
+    """Local names of the fields the group is built on (bracket-free)."""
+    hidden: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtractColumn:
+    """One column of an extract: the workbook field and where it lives in the extract file."""
+
+    local_name: str
+    remote_name: str
+    table: str
+    """Extract table as ``schema.table`` (``Extract.Extract``), or the bare table name."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PackagedFile:
+    """A member of a .twbx/.tdsx package (name repaired from cp437, never used as a path)."""
+
+    path: str
+    size: int
+    kind: PackagedFileKind
+    extract_format: ExtractFormat | None = None
+    """Set for members whose first bytes were read (extract candidates)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HyperColumn:
+    """A column physically present in a .hyper table."""
+
+    name: str
+    sql_type: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HyperTable:
+    """A table physically present in a .hyper file."""
+
+    schema: str
+    name: str
+    row_count: int
+    columns: tuple[HyperColumn, ...]
+
+    @property
+    def qualified_name(self) -> str:
+        """``schema.table``, the form :class:`ExtractColumn.table` uses."""
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HyperInventory:
+    """What a .hyper file really contains. ``error`` is set when it could not be read."""
+
+    tables: tuple[HyperTable, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Extract:
+    """An extract a data source reads: its definition in the XML and what ships with it."""
+
+    dbname: str
+    """Extract file as named in the XML (package-relative in packages, absolute otherwise)."""
+    connection_class: str
+    enabled: bool = True
+    live: bool = False
+    """True when the data source's *live* connection reads the file (class hyper/dataengine)."""
+    columns: tuple[ExtractColumn, ...] = ()
+    """Column mapping from the extract metadata (``metadata-record`` / ``cols/map``)."""
+    row_count_hint: int | None = None
+    """``refresh-event/@rows-inserted`` when present."""
+    status: ExtractStatus = ExtractStatus.NOT_PACKAGED
+    file: PackagedFile | None = None
+    inventory: HyperInventory | None = None
+    """Filled by the .hyper reader when the file could be opened (or failed to)."""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishedRef:
+    """A reference to a published data source (``sqlproxy`` / ``repository-location``)."""
+
+    name: str
+    server: str = ""
+    site: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Datasource:
+    """A data source: embedded in a workbook, or the root of a .tds/.tdsx."""
+
+    name: str
+    """Internal name (``federated.0abc…``); qualified references use it."""
+    caption: str
+    connections: tuple[Connection, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    columns: tuple[Column, ...] = ()
+    calculations: tuple[Calculation, ...] = ()
+    groups: tuple[Group, ...] = ()
+    filter_fields: tuple[str, ...] = ()
+    """Fields referenced by data-source filters (often row-level security)."""
+    extract: Extract | None = None
+    published: PublishedRef | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Worksheet:
+    """A worksheet and every field it references (deps, instances, shelves, tooltips, titles)."""
+
+    name: str
+    references: tuple[FieldRef, ...]
+    hidden: bool = False
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dashboard:
+    """A dashboard: the sheets it shows and any fields it references itself."""
+
+    name: str
+    sheets: tuple[str, ...] = ()
+    references: tuple[FieldRef, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    """A filter, highlight, URL, parameter, set or navigation action."""
+
+    name: str
+    action_type: str
+    references: tuple[FieldRef, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Parameter:
+    """A workbook parameter (a column of the reserved ``Parameters`` data source)."""
+
+    name: str
+    caption: str
+    datatype: str = ""
+    formula: str = ""
+    """Calculation behind a computed parameter, if any (can reference fields)."""
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlendLink:
+    """A blend relationship: the linking fields of two data sources."""
+
+    references: tuple[FieldRef, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredSecret:
+    """A secret stored in the file. Carries a masked form only, never the value."""
+
+    kind: str
+    """``password``, ``api-key``, ``access-token``, ``connection-string-password``, ..."""
+    place: tuple[str, ...]
+    """Object path of where it sits, e.g. ``("datasource:Sales", "connection:postgres")``."""
+    attribute: str
+    """Attribute or element holding it (``password``, ``api-key``, ``one-time-sql``)."""
+    masked: str
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Diagnostic:
+    """Something the parser could not fully read in an otherwise audited item."""
+
+    code: str
+    """Rule id it becomes (``TA902``...)."""
+    message: str
+    place: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Workbook:
+    """A workbook, a data source (.tds/.tdsx) or a standalone extract, ready to audit."""
+
+    source: str
+    """Path or URL as the user gave it."""
+    kind: ArtifactKind
+    name: str
+    version: str = ""
+    """Tableau release that saved it (``2024.3``, ``10.3``, ``8.3``), empty when unknown."""
+    datasources: tuple[Datasource, ...] = ()
+    worksheets: tuple[Worksheet, ...] = ()
+    dashboards: tuple[Dashboard, ...] = ()
+    actions: tuple[Action, ...] = ()
+    parameters: tuple[Parameter, ...] = ()
+    blend_links: tuple[BlendLink, ...] = ()
+    shared_view_references: tuple[FieldRef, ...] = ()
+    package: tuple[PackagedFile, ...] = ()
+    """Members of the .twbx/.tdsx; empty for bare XML."""
+    secrets: tuple[StoredSecret, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    project: str | None = None
+    item_id: str | None = None
+    document_line_count: int | None = field(default=None, compare=False)
+
+    @property
+    def is_packaged(self) -> bool:
+        """True for .twbx/.tdsx packages."""
+        return bool(self.package)
+
+    def datasource(self, name: str) -> Datasource | None:
+        """The data source with this internal name, if any."""
+        return next((ds for ds in self.datasources if ds.name == name), None)

@@ -73,7 +73,8 @@ class Rule:
     summary: str
     help: str
     """Markdown: why it matters and how to fix it."""
-    check: Check
+    check: Check | None
+    """Pure check; None for diagnostics the engine itself raises (TA901, TA903)."""
     needs: Needs = Needs.WORKBOOK
     applies_to: frozenset[ArtifactKind] = frozenset(ArtifactKind)
     graded: bool = False

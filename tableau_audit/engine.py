@@ -1,0 +1,213 @@
+"""The one orchestrator: inputs → model → usage, classification → rules → findings → result.
+
+Everything here is deterministic: items, findings and skipped inputs are sorted, fingerprints are
+stable, and no clock appears in the result. One bad input never stops the audit of the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from tableau_audit.classify.columns import classify_column
+from tableau_audit.classify.types import ColumnClassification
+from tableau_audit.config import AuditConfig
+from tableau_audit.errors import ParseError
+from tableau_audit.extracts import extract_membership, extract_row_count
+from tableau_audit.findings import (
+    AuditResult,
+    ColumnReport,
+    Finding,
+    ItemReport,
+    Location,
+    Severity,
+    Skipped,
+    Violation,
+    fingerprint,
+)
+from tableau_audit.model import Workbook
+from tableau_audit.parsing import load_file
+from tableau_audit.parsing.hyper import HyperSession
+from tableau_audit.risk import assess_risk
+from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
+from tableau_audit.sources.local import collect_paths
+from tableau_audit.usage import DatasourceUsage, compute_usage
+
+logger = logging.getLogger(__name__)
+
+
+def audit(
+    paths: Sequence[Path], config: AuditConfig, *, rules: Sequence[Rule] = ALL_RULES
+) -> AuditResult:
+    """Audit local files and directories. Unreadable inputs become TA901 + ``skipped``."""
+    files, unreadable = collect_paths(paths)
+    items: list[ItemReport] = []
+    skipped = [skip_input(source, reason, config) for source, reason in unreadable]
+    with HyperSession() as hyper:
+        for path in files:
+            outcome = _audit_file(path, config, rules, hyper)
+            if isinstance(outcome, Skipped):
+                skipped.append(outcome)
+            else:
+                items.append(outcome)
+    return build_result(items, skipped, rules)
+
+
+def _audit_file(
+    path: Path, config: AuditConfig, rules: Sequence[Rule], hyper: HyperSession
+) -> ItemReport | Skipped:
+    try:
+        workbook = load_file(path, hyper=hyper)
+    except ParseError as error:
+        return skip_input(str(path), error.reason, config)
+    except Exception as error:  # a parser bug must not stop the run; never echo the message
+        logger.debug("internal error while reading %s", path, exc_info=True)
+        return skip_input(str(path), f"internal error while reading ({type(error).__name__})", config)
+    return audit_workbook(workbook, config, rules=rules)
+
+
+def build_result(
+    items: Iterable[ItemReport], skipped: Iterable[Skipped], rules: Sequence[Rule]
+) -> AuditResult:
+    """Sort everything into a deterministic :class:`AuditResult`."""
+    return AuditResult(
+        items=tuple(sorted(items, key=lambda item: (item.source, item.name))),
+        skipped=tuple(sorted(skipped, key=lambda s: s.source)),
+        rules_run=tuple(rule.id for rule in rules),
+        complete=True,
+    )
+
+
+def skip_input(source: str, reason: str, config: AuditConfig) -> Skipped:
+    """An input that could not be audited, with its TA901 finding."""
+    rule = RULES_BY_ID["TA901"]
+    location = Location(artifact=source)
+    finding = Finding(
+        rule_id=rule.id,
+        severity=config.severity_overrides.get(rule.id, config.skipped_severity),
+        message=f"Could not audit {source}: {reason}",
+        location=location,
+        fingerprint=fingerprint(rule.id, source, ()),
+        evidence={"reason": reason},
+    )
+    return Skipped(source=source, reason=reason, finding=finding)
+
+
+def audit_workbook(
+    workbook: Workbook, config: AuditConfig, *, rules: Sequence[Rule] = ALL_RULES
+) -> ItemReport:
+    """Run every applicable rule on one parsed item and build its report."""
+    usage = compute_usage(workbook)
+    classifications = classify_columns(workbook, config)
+    ctx = RuleContext(
+        usage=usage,
+        classifications=classifications,
+        confidential_min_tier=config.policy.confidential_min_tier,
+        in_extract=extract_membership(workbook),
+    )
+    findings = sorted(
+        _run_rules(workbook, ctx, config, rules),
+        key=lambda f: (-int(f.severity), f.rule_id, f.location.object_path, f.fingerprint),
+    )
+    return ItemReport(
+        source=workbook.source,
+        kind=workbook.kind,
+        name=workbook.name,
+        risk=assess_risk(findings),
+        findings=tuple(findings),
+        columns=column_reports(workbook, ctx),
+        project=workbook.project,
+        item_id=workbook.item_id,
+        version=workbook.version,
+        extract_rows=extract_row_count(workbook),
+    )
+
+
+def classify_columns(
+    workbook: Workbook, config: AuditConfig
+) -> Mapping[tuple[str, str], ColumnClassification]:
+    """Classify every physical column by name (values come from the extract sample)."""
+    found: dict[tuple[str, str], ColumnClassification] = {}
+    for ds in workbook.datasources:
+        for col in ds.columns:
+            verdict = classify_column(
+                datasource_caption=ds.caption,
+                name=col.name,
+                remote_name=col.remote_name,
+                caption=col.caption,
+                datatype=col.datatype,
+                values=None,
+                policy=config.policy,
+            )
+            if verdict is not None:
+                found[(ds.name, col.name)] = verdict
+    return found
+
+
+def _selected(rules: Sequence[Rule], config: AuditConfig) -> Iterator[Rule]:
+    for rule in rules:
+        if rule.check is not None and rule.id not in config.disabled_rules:
+            yield rule
+
+
+def _run_rules(
+    workbook: Workbook, ctx: RuleContext, config: AuditConfig, rules: Sequence[Rule]
+) -> Iterator[Finding]:
+    for rule in _selected(rules, config):
+        if workbook.kind not in rule.applies_to or rule.check is None:
+            continue
+        try:
+            violations = list(rule.check(workbook, ctx))
+        except Exception as error:  # a rule that raises is a bug: record it and go on
+            logger.debug("rule %s failed on %s", rule.id, workbook.source, exc_info=True)
+            yield _rule_failure(rule, workbook, error, config)
+            continue
+        for violation in violations:
+            yield stamp(rule, violation, workbook, config)
+
+
+def _rule_failure(rule: Rule, workbook: Workbook, error: Exception, config: AuditConfig) -> Finding:
+    failure = Violation(
+        location=Location(artifact=workbook.source, object_path=(f"rule:{rule.id}",)),
+        message=f"Rule {rule.id} ({rule.name}) failed with an internal error ({type(error).__name__})",
+    )
+    return stamp(RULES_BY_ID["TA903"], failure, workbook, config)
+
+
+def stamp(rule: Rule, violation: Violation, workbook: Workbook, config: AuditConfig) -> Finding:
+    """Turn a violation into a finding with the rule's id, severity and a stable fingerprint."""
+    severity: Severity = rule.severity
+    if rule.graded and violation.severity is not None:
+        severity = violation.severity
+    severity = config.severity_overrides.get(rule.id, severity)
+    identity = workbook.item_id or workbook.source
+    return Finding(
+        rule_id=rule.id,
+        severity=severity,
+        message=violation.message,
+        location=violation.location,
+        fingerprint=fingerprint(rule.id, identity, violation.location.object_path),
+        evidence=dict(violation.evidence),
+    )
+
+
+def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, ...]:
+    """One report per physical column, with usage and classification."""
+    reports: list[ColumnReport] = []
+    for ds in workbook.datasources:
+        usage = ctx.usage.get(ds.name, DatasourceUsage(used=frozenset()))
+        for col in ds.columns:
+            reports.append(
+                ColumnReport(
+                    datasource=ds.caption,
+                    field=col.caption,
+                    remote_name=col.remote_name,
+                    in_extract=ctx.column_in_extract(ds, col),
+                    used=col.name in usage.used,
+                    hidden=col.hidden,
+                    classification=ctx.classification(ds, col),
+                    used_by=tuple(usage.reasons.get(col.name, ())),
+                )
+            )
+    return tuple(reports)

@@ -1,0 +1,90 @@
+"""Which columns are physically in an extract (tableau-format.md §16 R1–R3). Pure.
+
+The extract metadata in the XML maps each workbook field to a table and column of the extract
+file. When the .hyper itself was read, its real catalogue wins: a column is in the extract when
+the mapped table holds the mapped column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tableau_audit.model import Datasource, Extract, ExtractStatus, HyperInventory, Workbook
+
+
+def _normalise(name: str) -> str:
+    return name.strip().strip("[]").replace("].[", ".").casefold()
+
+
+def _hyper_columns(inventory: HyperInventory) -> dict[str, set[str]]:
+    """Per table (``schema.table`` and bare ``table``, case-folded): its column names, folded."""
+    tables: dict[str, set[str]] = {}
+    for table in inventory.tables:
+        names = {c.name.casefold() for c in table.columns}
+        tables.setdefault(table.qualified_name.casefold(), set()).update(names)
+        tables.setdefault(table.name.casefold(), set()).update(names)
+    return tables
+
+
+def _mapped_in_inventory(extract: Extract, inventory: HyperInventory) -> set[str]:
+    """Local names whose mapped (table, column) exists in the .hyper."""
+    tables = _hyper_columns(inventory)
+    every_column = set().union(*tables.values()) if tables else set()
+    present: set[str] = set()
+    for mapping in extract.columns:
+        remote = (mapping.remote_name or mapping.local_name).casefold()
+        table = _normalise(mapping.table)
+        columns = tables.get(table, every_column) if table else every_column
+        if remote in columns:
+            present.add(mapping.local_name)
+    return present
+
+
+def usable_inventory(extract: Extract) -> HyperInventory | None:
+    """The extract's .hyper catalogue when it was read successfully."""
+    inventory = extract.inventory
+    if inventory is None or inventory.error is not None or not inventory.tables:
+        return None
+    return inventory
+
+
+def columns_in_extract(ds: Datasource) -> frozenset[str] | None:
+    """Local names of the data source's columns that are in its extract; None without extract."""
+    extract = ds.extract
+    if extract is None or extract.status is ExtractStatus.DISABLED:
+        return None
+    inventory = usable_inventory(extract)
+    if inventory is not None:
+        return frozenset(_mapped_in_inventory(extract, inventory))
+    if extract.status in (ExtractStatus.MISSING, ExtractStatus.EMPTY):
+        return frozenset()
+    return frozenset(m.local_name for m in extract.columns)
+
+
+def extract_membership(wb: Workbook) -> Mapping[tuple[str, str], bool]:
+    """Per (data-source name, column name): whether the column is in the extract."""
+    membership: dict[tuple[str, str], bool] = {}
+    for ds in wb.datasources:
+        present = columns_in_extract(ds)
+        if present is None:
+            continue
+        for col in ds.columns:
+            membership[(ds.name, col.name)] = col.name in present
+    return membership
+
+
+def extract_row_count(wb: Workbook) -> int | None:
+    """Total rows across the item's readable extracts (or the XML's row hints), None if none."""
+    total: int | None = None
+    for ds in wb.datasources:
+        if ds.extract is None:
+            continue
+        inventory = usable_inventory(ds.extract)
+        rows = (
+            sum(t.row_count for t in inventory.tables)
+            if inventory is not None
+            else ds.extract.row_count_hint
+        )
+        if rows is not None:
+            total = (total or 0) + rows
+    return total

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tableau_audit.classify.types import ColumnClassification
+from tableau_audit.classify.types import ColumnClassification, Tier
 from tableau_audit.model import ArtifactKind
 
 
@@ -180,6 +180,8 @@ class AuditResult:
     skipped: tuple[Skipped, ...]
     rules_run: tuple[str, ...]
     complete: bool = True
+    confidential_min_tier: Tier = Tier.MODERATE
+    """Policy tier from which a classified column counts as confidential (for report summaries)."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:

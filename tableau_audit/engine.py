@@ -63,7 +63,9 @@ def _audit_file(
         return skip_input(str(path), error.reason, config)
     except Exception as error:  # a parser bug must not stop the run; never echo the message
         logger.debug("internal error while reading %s", path, exc_info=True)
-        return skip_input(str(path), f"internal error while reading ({type(error).__name__})", config)
+        return skip_input(
+            str(path), f"internal error while reading ({type(error).__name__})", config
+        )
     return audit_workbook(workbook, config, rules=rules)
 
 
@@ -170,7 +172,9 @@ def _run_rules(
 def _rule_failure(rule: Rule, workbook: Workbook, error: Exception, config: AuditConfig) -> Finding:
     failure = Violation(
         location=Location(artifact=workbook.source, object_path=(f"rule:{rule.id}",)),
-        message=f"Rule {rule.id} ({rule.name}) failed with an internal error ({type(error).__name__})",
+        message=(
+            f"Rule {rule.id} ({rule.name}) failed with an internal error ({type(error).__name__})"
+        ),
     )
     return stamp(RULES_BY_ID["TA903"], failure, workbook, config)
 
@@ -197,17 +201,17 @@ def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, 
     reports: list[ColumnReport] = []
     for ds in workbook.datasources:
         usage = ctx.usage.get(ds.name, DatasourceUsage(used=frozenset()))
-        for col in ds.columns:
-            reports.append(
-                ColumnReport(
-                    datasource=ds.caption,
-                    field=col.caption,
-                    remote_name=col.remote_name,
-                    in_extract=ctx.column_in_extract(ds, col),
-                    used=col.name in usage.used,
-                    hidden=col.hidden,
-                    classification=ctx.classification(ds, col),
-                    used_by=tuple(usage.reasons.get(col.name, ())),
-                )
+        reports.extend(
+            ColumnReport(
+                datasource=ds.caption,
+                field=col.caption,
+                remote_name=col.remote_name,
+                in_extract=ctx.column_in_extract(ds, col),
+                used=col.name in usage.used,
+                hidden=col.hidden,
+                classification=ctx.classification(ds, col),
+                used_by=tuple(usage.reasons.get(col.name, ())),
             )
+            for col in ds.columns
+        )
     return tuple(reports)

@@ -99,7 +99,7 @@ class Relation:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Column:
-    """A physical column the data source provides (from ``metadata-records`` or relation columns)."""
+    """A physical column of a data source (from ``metadata-records`` or relation columns)."""
 
     name: str
     """Local name without brackets (``First Name``)."""
@@ -348,3 +348,119 @@ class Workbook:
     def datasource(self, name: str) -> Datasource | None:
         """The data source with this internal name, if any."""
         return next((ds for ds in self.datasources if ds.name == name), None)
+
+
+# --- Tableau Server / Cloud (issue 4) -------------------------------------------------------
+
+
+class GranteeKind(str, enum.Enum):
+    """Who a permission rule names."""
+
+    USER = "user"
+    GROUP = "group"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PermissionRule:
+    """One explicit rule as the REST API returns it: a grantee and capability → Allow/Deny."""
+
+    grantee_kind: GranteeKind
+    grantee_id: str
+    capabilities: tuple[tuple[str, str], ...]
+    """``(capability, mode)`` pairs, mode ``Allow`` or ``Deny``; sorted by capability."""
+
+    def mode(self, capability: str) -> str | None:
+        """``Allow``/``Deny`` for a capability, None when unspecified."""
+        return next((m for c, m in self.capabilities if c == capability), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerUser:
+    """A site user. ``name`` is the sign-in name (an identity, not a data value)."""
+
+    id: str
+    name: str
+    site_role: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerGroup:
+    """A group and its members' user ids. ``All Users`` is an ordinary group by name."""
+
+    id: str
+    name: str
+    member_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerProject:
+    """A project with its lock mode, owner, leaders and default-permission templates."""
+
+    id: str
+    name: str
+    parent_id: str | None = None
+    content_permissions: str = "ManagedByOwner"
+    """``ManagedByOwner``, ``LockedToProject`` or ``LockedToProjectWithoutNested``."""
+    owner_id: str | None = None
+    rules: tuple[PermissionRule, ...] = ()
+    """The project's own rules (Read, Write, ProjectLeader)."""
+    default_workbook_rules: tuple[PermissionRule, ...] = ()
+    default_datasource_rules: tuple[PermissionRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerView:
+    """A view (sheet) of a published workbook, with its own rules when tabs are hidden."""
+
+    id: str
+    name: str
+    rules: tuple[PermissionRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerConnection:
+    """A connection of published content. Never carries the password."""
+
+    id: str
+    connection_type: str
+    server_address: str = ""
+    username: str = ""
+    embed_password: bool = False
+    datasource_id: str | None = None
+    datasource_name: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteSnapshot:
+    """Site-wide facts every item's effective permissions depend on."""
+
+    site_id: str
+    content_url: str
+    guest_access_enabled: bool = False
+    users: tuple[ServerUser, ...] = ()
+    groups: tuple[ServerGroup, ...] = ()
+    projects: tuple[ServerProject, ...] = ()
+
+    def project(self, project_id: str | None) -> ServerProject | None:
+        """The project with this id, if any."""
+        return next((p for p in self.projects if p.id == project_id), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerItem:
+    """A published workbook or data source as the server describes it."""
+
+    kind: ArtifactKind
+    id: str
+    name: str
+    url: str
+    project_id: str | None = None
+    project_name: str | None = None
+    owner_id: str | None = None
+    show_tabs: bool = True
+    has_extract: bool = False
+    updated_at: str = ""
+    size: int | None = None
+    rules: tuple[PermissionRule, ...] = ()
+    views: tuple[ServerView, ...] = ()
+    connections: tuple[ServerConnection, ...] = ()

@@ -23,7 +23,8 @@ def test_ids_unique_sorted_and_well_formed() -> None:
 def test_names_are_kebab_case_and_docs_present() -> None:
     for rule in ALL_RULES:
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name), rule.id
-        assert rule.summary.strip() and rule.help.strip(), rule.id
+        assert rule.summary.strip(), rule.id
+        assert rule.help.strip(), rule.id
         assert "**How to fix.**" in rule.help, rule.id
 
 

@@ -1,6 +1,7 @@
 """What a rule is, and the read-only context a rule check receives.
 
-A rule is frozen metadata plus a pure check function ``(Workbook, RuleContext) -> Iterator[Violation]``.
+A rule is frozen metadata plus a pure check function
+``(Workbook, RuleContext) -> Iterator[Violation]``.
 Checks never read settings, samples, files or the server: everything they may know is in the
 model and in :class:`RuleContext`.
 """

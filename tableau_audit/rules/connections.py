@@ -8,7 +8,7 @@ from tableau_audit.findings import Location, Severity, Violation
 from tableau_audit.model import StoredSecret, Workbook
 from tableau_audit.rules.base import Rule, RuleContext
 
-PASSWORD_KIND = "password"
+PASSWORD_KIND = "password"  # noqa: S105 - a kind label, not a credential
 """Kind the parser gives a non-empty ``password`` attribute on a connection."""
 
 _CREDENTIAL_MARKERS = ("password", "private-key", "aws", "credential")

@@ -1,0 +1,105 @@
+"""Free-text columns: prose that may intermittently contain PII (pii-detection.md §1.5).
+
+A column is free text when most of its values are long, multi-word and distinct (comments, notes,
+descriptions). The validators then run *inside* each value, and the evidence reports the share of
+rows that contain an e-mail address, a phone number, an SSN or a payment card. Only counts leave
+this module; free text never gets an exemplar.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+
+from tableau_audit.classify import validators
+from tableau_audit.classify.tlds import is_known_tld
+from tableau_audit.classify.types import PiiType
+
+MIN_PROSE_LENGTH = 20
+"""A prose value has at least this many characters ..."""
+MIN_PROSE_WORDS = 4
+"""... and at least this many whitespace-separated words ..."""
+MIN_WHITESPACE_RATIO = 0.08
+"""... and at least this share of whitespace characters (English prose is about 0.15)."""
+MIN_PROSE_SHARE = 0.5
+"""A column is free text when this share of its values is prose ..."""
+MIN_MEAN_LENGTH = 30.0
+"""... their mean length is at least this ..."""
+MIN_DISTINCT_RATIO = 0.5
+"""... and the column's values are mostly distinct (not a category list)."""
+
+_SSN_IN_TEXT_RE = re.compile(r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])")
+_CARD_IN_TEXT_RE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
+_MIN_PHONE_DIGITS = 7
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FreeTextEvidence:
+    """What the prose values of a free-text column contain. Counts only."""
+
+    rows: int
+    """Values shaped like prose."""
+    pii_rows: int
+    """Prose values containing at least one e-mail, phone number, SSN or payment card."""
+    by_type: tuple[tuple[PiiType, int], ...] = ()
+    """Prose values containing each type, in :class:`PiiType` order, types with zero omitted."""
+
+    @property
+    def pii_share(self) -> float:
+        """Share of prose values that contain PII."""
+        return self.pii_rows / self.rows if self.rows else 0.0
+
+
+def is_prose(value: str) -> bool:
+    """True for a long, multi-word value with a prose-like share of whitespace."""
+    if len(value) < MIN_PROSE_LENGTH:
+        return False
+    spaces = sum(ch.isspace() for ch in value)
+    words = len(value.split())
+    return words >= MIN_PROSE_WORDS and spaces / len(value) >= MIN_WHITESPACE_RATIO
+
+
+def embedded_types(text: str, region: str) -> frozenset[PiiType]:
+    """The types of PII found anywhere inside ``text`` (validated, not just pattern-shaped)."""
+    found: set[PiiType] = set()
+    if "@" in text and any(
+        is_known_tld(m.group(1)) for m in validators.EMAIL_IN_TEXT_RE.finditer(text)
+    ):
+        found.add(PiiType.EMAIL)
+    if sum(ch.isdigit() for ch in text) < _MIN_PHONE_DIGITS:
+        return frozenset(found)
+    if any(validators.ssn(m.group(0)) for m in _SSN_IN_TEXT_RE.finditer(text)):
+        found.add(PiiType.SSN)
+    if any(validators.payment_card(m.group(0)) for m in _CARD_IN_TEXT_RE.finditer(text)):
+        found.add(PiiType.PAYMENT_CARD)
+    matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
+    if matcher.has_next():
+        found.add(PiiType.PHONE)
+    return frozenset(found)
+
+
+def scan_free_text(
+    values: Sequence[str], *, distinct_ratio: float, region: str
+) -> FreeTextEvidence | None:
+    """Evidence for a free-text column, or None when the values do not look like prose."""
+    prose = [v for v in values if is_prose(v)]
+    if not values or len(prose) / len(values) < MIN_PROSE_SHARE:
+        return None
+    mean_length = sum(len(v) for v in prose) / len(prose)
+    if mean_length < MIN_MEAN_LENGTH or distinct_ratio < MIN_DISTINCT_RATIO:
+        return None
+    counts: dict[PiiType, int] = {}
+    pii_rows = 0
+    for text in prose:
+        kinds = embedded_types(text, region)
+        pii_rows += bool(kinds)
+        for kind in kinds:
+            counts[kind] = counts.get(kind, 0) + 1
+    return FreeTextEvidence(
+        rows=len(prose),
+        pii_rows=pii_rows,
+        by_type=tuple((t, counts[t]) for t in PiiType if t in counts),
+    )

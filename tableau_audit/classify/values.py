@@ -1,0 +1,266 @@
+"""Value evidence: run the validators over a column's sampled values (pii-detection.md §1.3, §3).
+
+:func:`evaluate_values` turns an in-memory sample into a :class:`ValueEvidence`: per type, how many
+values matched, how many of those count without a name signal, how distinct they are, and at most
+three masked exemplars. The result holds no raw value, so it may be logged, cached and reported;
+the sample itself is dropped by the caller once this returns.
+
+Some matches are *weak*: they count only when the column name signals the same type. Bare 9- and
+10-digit numbers (SSN, ITIN, SIN, ABA routing, NPI, phone), because every numeric id looks the
+same (DataFog #158, ferret-scan #389); and dates of birth and person names, because any date or
+any two capitalised words would otherwise match. Booleans and years never match anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from tableau_audit.classify import mask, validators
+from tableau_audit.classify.freetext import FreeTextEvidence, scan_free_text
+from tableau_audit.classify.types import PiiType
+
+MAX_EXEMPLARS = 3
+
+
+class Detector(str, enum.Enum):
+    """One value validator; several may evidence the same :class:`PiiType`."""
+
+    SSN = "us_ssn"
+    ITIN = "us_itin"
+    UK_NINO = "uk_nino"
+    CA_SIN = "ca_sin"
+    PAYMENT_CARD = "payment_card"
+    IBAN = "iban"
+    ABA_ROUTING = "aba_routing"
+    US_NPI = "us_npi"
+    EMAIL = "email"
+    PHONE = "phone"
+    IP_ADDRESS = "ip_address"
+    MAC_ADDRESS = "mac_address"
+    VIN = "vin"
+    DATE_OF_BIRTH = "date_of_birth"
+    PERSON_NAME = "person_name"
+
+
+DETECTOR_TYPES: dict[Detector, PiiType] = {
+    Detector.SSN: PiiType.SSN,
+    Detector.ITIN: PiiType.NATIONAL_ID,
+    Detector.UK_NINO: PiiType.NATIONAL_ID,
+    Detector.CA_SIN: PiiType.NATIONAL_ID,
+    Detector.PAYMENT_CARD: PiiType.PAYMENT_CARD,
+    Detector.IBAN: PiiType.BANK_ACCOUNT,
+    Detector.ABA_ROUTING: PiiType.BANK_ACCOUNT,
+    Detector.US_NPI: PiiType.HEALTH,
+    Detector.EMAIL: PiiType.EMAIL,
+    Detector.PHONE: PiiType.PHONE,
+    Detector.IP_ADDRESS: PiiType.IP_ADDRESS,
+    Detector.MAC_ADDRESS: PiiType.DEVICE_ID,
+    Detector.VIN: PiiType.DEVICE_ID,
+    Detector.DATE_OF_BIRTH: PiiType.DATE_OF_BIRTH,
+    Detector.PERSON_NAME: PiiType.PERSON_NAME,
+}
+"""Which type each detector evidences. VINs identify a vehicle and so its owner: device id."""
+
+_MASKS: dict[Detector, Callable[[str], str] | None] = {
+    Detector.SSN: mask.mask_ssn,
+    Detector.ITIN: mask.mask_ssn,
+    Detector.UK_NINO: mask.mask_short_id,
+    Detector.CA_SIN: mask.mask_account,
+    Detector.PAYMENT_CARD: mask.mask_card,
+    Detector.IBAN: mask.mask_account,
+    Detector.ABA_ROUTING: mask.mask_account,
+    Detector.US_NPI: mask.mask_account,
+    Detector.EMAIL: mask.mask_email,
+    Detector.PHONE: mask.mask_phone,
+    Detector.IP_ADDRESS: mask.mask_shape,
+    Detector.MAC_ADDRESS: mask.mask_shape,
+    Detector.VIN: mask.mask_account,
+    Detector.DATE_OF_BIRTH: None,  # pii-detection.md §6: no exemplar for dates of birth
+    Detector.PERSON_NAME: None,  # ... nor for names
+}
+
+_BOOLEAN_TYPES = frozenset({"boolean", "bool"})
+_DATE_TYPES = frozenset({"date", "datetime", "timestamp", "timestamp_tz", "timestamptz"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TypeEvidence:
+    """How the sampled values of one column evidence one type. Counts and masks only."""
+
+    pii_type: PiiType
+    matched: int
+    """Values that passed a validator of this type (each value counted once)."""
+    strong: int
+    """Of those, values that count without a name signal (delimited, formatted, checksummed)."""
+    distinct: int
+    """Distinct matched values."""
+    detectors: tuple[tuple[Detector, int], ...]
+    """Matches per validator, e.g. ``((Detector.CA_SIN, 48),)``."""
+    exemplars: tuple[str, ...] = ()
+    """At most three masked exemplars; empty for names and dates of birth."""
+
+    @property
+    def distinct_ratio(self) -> float:
+        """Distinct matched values over matched values."""
+        return self.distinct / self.matched if self.matched else 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ValueEvidence:
+    """Everything the values of one column say, without any of the values."""
+
+    sample_size: int
+    """Non-empty values evaluated."""
+    distinct_ratio: float
+    """Distinct values over ``sample_size`` (0 when nothing was sampled)."""
+    types: tuple[TypeEvidence, ...] = ()
+    """One entry per type with at least one match, in :class:`PiiType` order."""
+    free_text: FreeTextEvidence | None = None
+    """Set when the column looks like prose; counts the rows with e-mails, phones, SSNs, cards."""
+
+    def get(self, pii_type: PiiType) -> TypeEvidence | None:
+        """The evidence for ``pii_type``, or None when no value matched it."""
+        return next((t for t in self.types if t.pii_type is pii_type), None)
+
+    def ratio(self, pii_type: PiiType, *, with_name: bool) -> float:
+        """Share of sampled values matching ``pii_type``; weak matches count only ``with_name``."""
+        found = self.get(pii_type)
+        if found is None or not self.sample_size:
+            return 0.0
+        return (found.matched if with_name else found.strong) / self.sample_size
+
+
+def _detect(value: str, *, is_date_type: bool, region: str, today: dt.date) -> dict[Detector, bool]:
+    """Detectors that accept ``value``, each with whether the match is strong."""
+    hits: dict[Detector, bool] = {}
+    if value.isdigit():
+        _detect_bare_digits(value, hits, region)
+    else:
+        _detect_formatted(value, hits, region)
+    if (is_date_type or value[:1].isdigit()) and validators.plausible_birth_date(value, today):
+        hits[Detector.DATE_OF_BIRTH] = False
+    if value[:1].isalpha() and validators.person_name(value):
+        hits[Detector.PERSON_NAME] = False
+    return hits
+
+
+def _detect_bare_digits(value: str, hits: dict[Detector, bool], region: str) -> None:
+    """Bare digit strings: cards are strong (Luhn + IIN); the 9/10-digit ids are weak."""
+    if validators.payment_card(value):
+        hits[Detector.PAYMENT_CARD] = True
+    if len(value) == 9:
+        checks = (
+            (Detector.SSN, validators.ssn(value) is not None),
+            (Detector.ITIN, validators.itin(value) is not None),
+            (Detector.CA_SIN, validators.ca_sin(value) is not None),
+            (Detector.ABA_ROUTING, validators.aba_routing(value)),
+        )
+        hits.update((det, False) for det, ok in checks if ok)
+    if len(value) == 10 and validators.us_npi(value):
+        hits[Detector.US_NPI] = False
+    if validators.phone(value, region) is not None:
+        hits[Detector.PHONE] = False
+
+
+def _detect_formatted(value: str, hits: dict[Detector, bool], region: str) -> None:
+    """Values with letters or separators: delimited and checksummed formats are strong."""
+    if "@" in value:
+        if validators.email(value):
+            hits[Detector.EMAIL] = True
+        return
+    delimited = (
+        (Detector.SSN, validators.ssn(value)),
+        (Detector.ITIN, validators.itin(value)),
+        (Detector.CA_SIN, validators.ca_sin(value)),
+        (Detector.PHONE, validators.phone(value, region)),
+    )
+    hits.update((det, strong) for det, strong in delimited if strong is not None)
+    checks = (
+        (Detector.PAYMENT_CARD, validators.payment_card),
+        (Detector.IBAN, validators.iban),
+        (Detector.UK_NINO, validators.uk_nino),
+        (Detector.IP_ADDRESS, validators.ip_address),
+        (Detector.MAC_ADDRESS, validators.mac_address),
+        (Detector.VIN, validators.vin),
+    )
+    hits.update((det, True) for det, check in checks if check(value))
+
+
+@dataclass(slots=True)
+class _Tally:
+    """Mutable per-type counters while scanning one sample (never leaves this module)."""
+
+    matched: int = 0
+    strong: int = 0
+    distinct: set[int] = field(default_factory=set)
+    per_detector: dict[Detector, int] = field(default_factory=dict)
+    exemplars: list[str] = field(default_factory=list)
+
+
+def _record(tally: _Tally, value: str, found: dict[Detector, bool]) -> None:
+    """Count one value for one type; keep a masked exemplar while fewer than three are held."""
+    tally.matched += 1
+    tally.strong += any(found.values())
+    # NOTE: hash() keeps the distinct count without holding on to the value itself.
+    tally.distinct.add(hash(value))
+    for det in found:
+        tally.per_detector[det] = tally.per_detector.get(det, 0) + 1
+    masker = next((m for det in found if (m := _MASKS[det]) is not None), None)
+    if masker is not None and len(tally.exemplars) < MAX_EXEMPLARS:
+        masked = masker(value)
+        if masked not in tally.exemplars:
+            tally.exemplars.append(masked)
+
+
+def evaluate_values(
+    values: Sequence[str],
+    *,
+    datatype: str,
+    region: str = "US",
+    today: dt.date | None = None,
+) -> ValueEvidence:
+    """Evaluate a column's sampled values (already cast to text) against every validator.
+
+    ``datatype`` is the Tableau or Hyper type name; booleans are never PII by value. ``region``
+    is the default region for phone numbers without a country code. ``today`` anchors the
+    date-of-birth age range (0-120 years, not in the future). NULLs and empty strings must
+    already be gone; surrounding whitespace is ignored.
+    """
+    cleaned = [v.strip() for v in values]
+    cleaned = [v for v in cleaned if v]
+    n = len(cleaned)
+    distinct_ratio = len({hash(v) for v in cleaned}) / n if n else 0.0
+    if not n or datatype.lower() in _BOOLEAN_TYPES:
+        return ValueEvidence(sample_size=n, distinct_ratio=distinct_ratio)
+    is_date_type = datatype.lower() in _DATE_TYPES
+    anchor = today or dt.date.today()
+    tallies: dict[PiiType, _Tally] = {}
+    for value in cleaned:
+        hits = _detect(value, is_date_type=is_date_type, region=region, today=anchor)
+        by_type: dict[PiiType, dict[Detector, bool]] = {}
+        for det, strong in hits.items():
+            by_type.setdefault(DETECTOR_TYPES[det], {})[det] = strong
+        for pii_type, found in by_type.items():
+            tally = tallies.setdefault(pii_type, _Tally())
+            _record(tally, value, found)
+    return ValueEvidence(
+        sample_size=n,
+        distinct_ratio=distinct_ratio,
+        types=tuple(_freeze(t, tallies[t]) for t in PiiType if t in tallies),
+        free_text=scan_free_text(cleaned, distinct_ratio=distinct_ratio, region=region),
+    )
+
+
+def _freeze(pii_type: PiiType, tally: _Tally) -> TypeEvidence:
+    """The immutable, value-free summary of one tally."""
+    return TypeEvidence(
+        pii_type=pii_type,
+        matched=tally.matched,
+        strong=tally.strong,
+        distinct=len(tally.distinct),
+        detectors=tuple((d, tally.per_detector[d]) for d in Detector if d in tally.per_detector),
+        exemplars=tuple(tally.exemplars),
+    )

@@ -1,0 +1,38 @@
+"""Report formats. :data:`REPORTERS` is the only map from a format name to its code.
+
+Adding a format is one module with a ``<Format>Reporter`` class and one line below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from tableau_audit.reports.console import ConsoleReporter
+from tableau_audit.reports.interface import CatalogueReporter, Reporter, Summary, summarize
+from tableau_audit.reports.json import JsonReporter
+
+REPORTERS: Mapping[str, Reporter] = MappingProxyType(
+    {
+        "console": ConsoleReporter(),
+        "json": JsonReporter(),
+    }
+)
+"""Format name (the ``--format`` value) → reporter. Read-only."""
+
+
+def catalogue_formats() -> tuple[str, ...]:
+    """Names of the formats that can also render the rule catalogue (``tableau-audit rules``)."""
+    return tuple(sorted(n for n, r in REPORTERS.items() if isinstance(r, CatalogueReporter)))
+
+
+__all__ = [
+    "REPORTERS",
+    "CatalogueReporter",
+    "ConsoleReporter",
+    "JsonReporter",
+    "Reporter",
+    "Summary",
+    "catalogue_formats",
+    "summarize",
+]

@@ -1,0 +1,229 @@
+"""Console report: grouped by item and severity (worst first), colour only when asked.
+
+Items with findings come first, worst first, each with its findings grouped by severity and a
+compact table of its confidential columns. Items without findings take one line each, so a
+run over hundreds of workbooks stays readable. Inputs that could not be audited are listed
+with their reasons, and a summary closes the report.
+
+Names in workbooks are attacker-controlled: they are rendered as plain text (never as rich
+markup) and control or bidi characters are shown escaped so a name cannot rewrite the terminal.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from tableau_audit import __version__
+from tableau_audit.classify.types import Tier
+from tableau_audit.findings import AuditResult, ColumnReport, Finding, ItemReport, Severity
+from tableau_audit.reports.interface import Summary, confidential_columns, summarize
+
+if TYPE_CHECKING:
+    from tableau_audit.rules.base import Rule
+
+SEVERITY_STYLES = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+TIER_STYLES = {Tier.HIGH: "bold red", Tier.MODERATE: "yellow", Tier.LOW: "cyan"}
+
+# Same shape as rich's SIMPLE_HEAD but pure ASCII, for logs and files.
+ASCII_SIMPLE_HEAD = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True)
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean(text: str) -> str:
+    """Escape control and bidi-override characters so a name cannot rewrite the terminal."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class ConsoleReporter:
+    """Human-readable report for a terminal (colour) or a log file (plain text)."""
+
+    name = "console"
+
+    def __init__(self, *, width: int = 100) -> None:
+        self.width = width
+
+    def render(self, result: AuditResult, *, color: bool = False) -> str:
+        """The whole report; ANSI styles only when ``color`` is true."""
+        return self._print(_report(result, color), color)
+
+    def render_rules(self, rules: Sequence[Rule], *, color: bool = False) -> str:
+        """The rule catalogue as a table: id, name, default severity, summary."""
+        table = _table(color, ("ID", "Name", "Severity", "Summary"))
+        for rule in rules:
+            name = f"{rule.name} (deprecated)" if rule.deprecated else rule.name
+            table.add_row(rule.id, name, _severity(rule.severity), Text(rule.summary))
+        return self._print(table, color)
+
+    def _print(self, renderable: RenderableType, color: bool) -> str:
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer,
+            width=self.width,
+            color_system="standard" if color else None,
+            force_terminal=color,
+            no_color=not color,
+            highlight=False,
+            emoji=False,
+            markup=False,
+            _environ={},  # NOTE: output must not depend on COLUMNS, FORCE_COLOR, TERM, ...
+        )
+        console.print(renderable)
+        text = buffer.getvalue()
+        if color:
+            return text
+        # Plain text goes to files and CI logs: no padding spaces at line ends.
+        return "".join(line.rstrip() + "\n" for line in text.splitlines())
+
+
+def _report(result: AuditResult, color: bool) -> Group:
+    summary = summarize(result)
+    parts: list[RenderableType] = [_headline(summary)]
+    if not result.complete:
+        parts.append(Text("The run is incomplete: some inputs were not reached.", style="bold red"))
+    with_findings = sorted(
+        (item for item in result.items if item.findings),
+        key=lambda item: (-max(int(f.severity) for f in item.findings), item.source, item.name),
+    )
+    for item in with_findings:
+        parts.append(Text(""))
+        parts.extend(_item_section(item, result, color))
+    clean_items = [item for item in result.items if not item.findings]
+    if clean_items:
+        parts.append(Text(""))
+        parts.append(Text(f"No findings ({len(clean_items)})", style="bold green"))
+        parts.extend(_clean_line(item, result) for item in clean_items)
+    if result.skipped:
+        parts.append(Text(""))
+        parts.append(Text(f"Could not audit ({len(result.skipped)})", style="bold red"))
+        parts.extend(
+            Text.assemble("  ", (clean(s.source), "bold"), ": ", clean(s.reason))
+            for s in result.skipped
+        )
+    parts.append(Text(""))
+    parts.append(_summary_line(summary))
+    return Group(*parts)
+
+
+def _headline(summary: Summary) -> Text:
+    skipped = f", {summary.items_skipped} could not be audited" if summary.items_skipped else ""
+    return Text.assemble(
+        (f"tableau-audit {__version__}", "bold"),
+        f": {summary.items_audited} item(s) audited{skipped}",
+    )
+
+
+def _item_section(item: ItemReport, result: AuditResult, color: bool) -> Iterable[RenderableType]:
+    yield Text.assemble(
+        ("== ", "bold"),
+        (clean(item.source), "bold"),
+        f"  {item.kind.value} ",
+        repr(clean(item.name)),
+        "  risk ",
+        (item.risk.level.label.upper(), _risk_style(item)),
+        f" ({item.risk.score})",
+    )
+    if item.risk.reasons:
+        yield Text("   why: " + "; ".join(clean(r) for r in item.risk.reasons))
+    for severity in sorted(Severity, reverse=True):
+        group = [f for f in item.findings if f.severity == severity]
+        if group:
+            yield Text.assemble("   ", _severity(severity), f" ({len(group)})")
+            yield from (_finding_line(finding) for finding in group)
+    columns = confidential_columns(result, item.columns)
+    if columns:
+        yield Text(f"   Confidential columns ({len(columns)} of {len(item.columns)})")
+        yield Padding(_columns_table(columns, color), (0, 0, 0, 5), expand=False)
+
+
+def _finding_line(finding: Finding) -> Text:
+    text = Text.assemble("     ", (finding.rule_id, SEVERITY_STYLES[finding.severity]), "  ")
+    text.append(clean(finding.message))
+    return text
+
+
+def _columns_table(columns: Sequence[ColumnReport], color: bool) -> Table:
+    table = _table(color, ("Data source", "Field", "Type", "Tier", "Used", "In extract", "Hidden"))
+    for column in columns:
+        found = column.classification
+        assert found is not None  # confidential_columns() keeps classified columns only
+        table.add_row(
+            Text(clean(column.datasource)),
+            Text(clean(column.field)),
+            found.pii_type.value,
+            Text(found.tier.label, style=TIER_STYLES[found.tier]),
+            _yes_no(column.used, good=True),
+            "no extract" if column.in_extract is None else _yes_no(column.in_extract, good=False),
+            "hidden" if column.hidden else "",
+        )
+    return table
+
+
+def _clean_line(item: ItemReport, result: AuditResult) -> Text:
+    columns = confidential_columns(result, item.columns)
+    note = f": {len(columns)} confidential column(s), all used" if columns else ""
+    return Text.assemble(
+        "  ok  ", clean(item.source), f"  {item.kind.value} ", repr(clean(item.name)), note
+    )
+
+
+def _summary_line(summary: Summary) -> Text:
+    counts = ", ".join(f"{n} {s.label}" for s, n in summary.by_severity.items())
+    text = Text.assemble(("Summary: ", "bold"), f"{summary.findings} finding(s) ({counts})")
+    text.append(
+        f"\n  items: {summary.items_audited} audited, {summary.items_skipped} could not be audited"
+        f"\n  confidential columns: {summary.confidential_columns}, "
+        f"{summary.unused_confidential_columns} unused"
+    )
+    if summary.by_rule:
+        text.append(
+            "\n  by rule: " + ", ".join(f"{rule} {n}" for rule, n in summary.by_rule.items())
+        )
+    return text
+
+
+def _table(color: bool, headers: Sequence[str]) -> Table:
+    table = Table(
+        box=box.SIMPLE_HEAD if color else ASCII_SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        header_style="bold" if color else "",
+        safe_box=not color,
+    )
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
+
+
+def _severity(severity: Severity) -> Text:
+    return Text(severity.label.upper(), style=SEVERITY_STYLES[severity])
+
+
+def _risk_style(item: ItemReport) -> str:
+    return SEVERITY_STYLES.get(Severity(int(item.risk.level)), "") if item.risk.level else "green"
+
+
+def _yes_no(value: bool, *, good: bool) -> Text:
+    """``yes``/``no``, styled red when the answer is the risky one."""
+    risky = value != good
+    return Text("yes" if value else "no", style="red" if risky else "")

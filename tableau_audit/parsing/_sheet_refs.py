@@ -1,0 +1,186 @@
+"""Resolving raw ``[ds].[name]`` references of sheets to real fields (used by ``sheets.py``).
+
+Built once per workbook: the data-source names and captions, every column instance the
+workbook declares (per data source, at data-source level or in any ``datasource-dependencies``)
+and every field name a data source defines. An instance name maps to the same column wherever
+it is declared within one data source, so one map per data source serves every sheet.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from lxml import etree
+
+from tableau_audit.model import Calculation, Column, Datasource, FieldRef, Group
+from tableau_audit.parsing.formula import read_bracketed
+
+logger = logging.getLogger(__name__)
+
+PARAMETERS = "Parameters"
+"""The reserved data source holding the workbook's parameters."""
+
+_AUTO_COLUMN = "{http://www.tableausoftware.com/xml/user}auto-column"
+_SHEET_LINK = "sheet_link"
+"""``user:auto-column`` of the ``[Action (…)]`` / ``[Tooltip (…)]`` groups Tableau generates for
+action and tooltip filters: not fields of the data, the real fields are their filter levels."""
+
+
+_QUALIFIED = re.compile(r"\[((?:[^\]]|\]\])*)\]\.\[((?:[^\]]|\]\])*)\]")
+"""``[a].[b]``; the names may hold ``]]`` escapes."""
+
+
+def source_line(element: etree._Element) -> int | None:
+    """Line of ``element`` in the document (lxml-stubs leave ``sourceline`` untyped)."""
+    return cast("int | None", element.sourceline)
+
+
+def attributes(element: etree._Element) -> Sequence[tuple[str, str]]:
+    """``(name, value)`` pairs of ``element``; a parsed document only has ``str`` ones."""
+    return cast("Sequence[tuple[str, str]]", element.items())
+
+
+def qualified_references(text: str) -> Iterator[tuple[str, str]]:
+    """Every ``[ds].[name]`` in ``text``, unescaped (not resolved)."""
+    for first, second in _QUALIFIED.findall(text):
+        yield first.replace("]]", "]"), second.replace("]]", "]")
+
+
+def leading_qualifier(text: str) -> str | None:
+    """The ``ds`` of a ``[ds].[name]`` that ``text`` starts with."""
+    match = _QUALIFIED.match(text)
+    return None if match is None else match.group(1).replace("]]", "]")
+
+
+def local_name(raw: str) -> str | None:
+    """``[Sales]`` → ``Sales``; a bare name is returned as is.
+
+    Multi-part names (``[__tableau_internal_object_id__].[…]``, OLAP ``[Dim].[Level]``) are not
+    fields of the data source itself: ``None``.
+    """
+    if not raw.startswith("["):
+        return raw or None
+    name, end = read_bracketed(raw, 0)
+    if end != len(raw):
+        return None
+    return name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RefResolver:
+    """Maps raw sheet references to :class:`FieldRef` of fields the data sources define."""
+
+    captions: dict[str, str]
+    """Data-source caption → internal name (older files qualify with the caption-like name)."""
+    instances: dict[str, dict[str, str]]
+    """Per data source, column-instance name → column name."""
+    known: dict[str, frozenset[str]]
+    """Per data source, every field name it defines."""
+    field_captions: dict[str, dict[str, str]]
+    """Per data source, field caption → field name (highlight actions name fields by caption)."""
+    pseudo: dict[str, frozenset[str]]
+    """Per data source, generated action/tooltip filter groups (never references)."""
+
+    def datasource(self, name: str) -> str | None:
+        """Internal name of the data source ``name`` designates (internal name or caption)."""
+        if name in self.known:
+            return name
+        return self.captions.get(name)
+
+    def field(self, datasource: str, name: str) -> str | None:
+        """The field ``name`` (a field or an instance of one) designates in ``datasource``."""
+        base = self.instances.get(datasource, {}).get(name, name)
+        if base in self.pseudo.get(datasource, ()):
+            return None
+        if base in self.known.get(datasource, ()):
+            return base
+        return None
+
+    def resolve(self, raw: Iterable[tuple[str, str]]) -> tuple[FieldRef, ...]:
+        """Resolve, drop pseudo-fields and unknown names, de-duplicate keeping order."""
+        out: dict[FieldRef, None] = {}
+        for raw_datasource, raw_name in raw:
+            datasource = self.datasource(raw_datasource)
+            if datasource is None:
+                continue
+            name = self.field(datasource, raw_name)
+            if name is None:
+                logger.debug("not a field of %s: %s", datasource, raw_name)
+                continue
+            out.setdefault(FieldRef(datasource=datasource, field=name))
+        return tuple(out)
+
+
+def build_resolver(root: etree._Element, datasources: Sequence[Datasource]) -> RefResolver:
+    """Index the names, instances and fields of every data source of the workbook ``root``."""
+    captions: dict[str, str] = {}
+    instances: dict[str, dict[str, str]] = {}
+    known: dict[str, set[str]] = {}
+    field_captions: dict[str, dict[str, str]] = {}
+    pseudo: dict[str, set[str]] = {}
+    for ds in datasources:
+        names = known.setdefault(ds.name, set())
+        by_caption = field_captions.setdefault(ds.name, {})
+        items: list[Column | Calculation | Group] = [*ds.columns, *ds.calculations, *ds.groups]
+        for item in items:
+            names.add(item.name)
+            by_caption.setdefault(item.caption or item.name, item.name)
+        if ds.caption and ds.caption != ds.name:
+            captions.setdefault(ds.caption, ds.name)
+    for element in root.iterfind("datasources/datasource"):
+        name = element.get("name", "")
+        caption = element.get("caption")
+        if caption and caption != name:
+            captions.setdefault(caption, name)
+        _index_fields(element, name, known, instances, field_captions)
+        pseudo[name] = {
+            group_name
+            for group in element.iterfind("group")
+            if group.get(_AUTO_COLUMN) == _SHEET_LINK
+            and (group_name := local_name(group.get("name", ""))) is not None
+        }
+    known.setdefault(PARAMETERS, set())
+    for deps in root.iter("datasource-dependencies"):
+        _index_fields(deps, deps.get("datasource", ""), known, instances, field_captions)
+    return RefResolver(
+        captions=captions,
+        instances=instances,
+        known={name: frozenset(fields) for name, fields in known.items()},
+        field_captions=field_captions,
+        pseudo={name: frozenset(names) for name, names in pseudo.items() if names},
+    )
+
+
+def _index_fields(
+    parent: etree._Element,
+    datasource: str,
+    known_by_source: dict[str, set[str]],
+    instances: dict[str, dict[str, str]],
+    field_captions: dict[str, dict[str, str]],
+) -> None:
+    """Fields and instances declared directly under a ``datasource`` or its deps in a sheet."""
+    known = known_by_source.setdefault(datasource, set())
+    for child in parent:
+        tag = child.tag
+        if tag in ("column", "group"):
+            name = local_name(child.get("name", ""))
+            if name is not None:
+                known.add(name)
+                caption = child.get("caption") or name
+                field_captions.setdefault(datasource, {}).setdefault(caption, name)
+        elif tag == "column-instance":
+            column = local_name(child.get("column", ""))
+            instance = local_name(child.get("name", ""))
+            if column is not None and instance is not None:
+                instances.setdefault(datasource, {}).setdefault(instance, column)
+                known.add(column)
+        elif tag == "connection":
+            # NOTE: pre-10 files keep calcs in connection/calculations (tableau-format.md §8).
+            for calc in child.iterfind("calculations/calculation"):
+                name = local_name(calc.get("column", ""))
+                if name is not None:
+                    known.add(name)

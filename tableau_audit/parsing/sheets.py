@@ -1,0 +1,212 @@
+"""Worksheets, dashboards, actions, blend links and shared views: the fields each one uses.
+
+Input is a workbook root already normalised by :func:`tableau_audit.parsing.xml.parse_xml`
+(``_.fcp.*`` prefixes resolved). What a sheet uses (tableau-format.md §11, §13):
+
+* its ``datasource-dependencies``: ``column/@name`` and ``column-instance/@column``
+  (an instance is always resolved through its ``@column``, never by parsing its name);
+* every ``[ds].[field-or-instance]`` written anywhere in the sheet: rows/cols text, encodings,
+  filters, slices, sorts, reference lines, table calcs, style encodings, formatted-text runs of
+  tooltips and titles. The scan is generic (every attribute and text of the subtree) so new
+  places Tableau invents are still seen; only names of known data sources count;
+* ``groupfilter/@level`` under a filter, which names the real field behind the action and
+  tooltip pseudo-fields ``[Action (State)]`` / ``[Tooltip (State)]``.
+
+A reference survives only if it names a field the data source really defines (a column, calc,
+group, parameter or a dependency of some sheet). This drops the pseudo-fields
+(``[:Measure Names]``, ``[Multiple Values]``, ``[Latitude (generated)]``, ``[Number of Records]``
+when it is not a calc, ``[__tableau_internal_object_id__]``, ``[Tooltip (…)]``) without a
+hand-kept list, and keeps a real field that happens to have such a name.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from tableau_audit.model import Action, BlendLink, Dashboard, Datasource, FieldRef, Worksheet
+from tableau_audit.parsing._sheet_actions import parse_actions
+from tableau_audit.parsing._sheet_refs import (
+    RefResolver,
+    attributes,
+    build_resolver,
+    leading_qualifier,
+    local_name,
+    qualified_references,
+    source_line,
+)
+
+__all__ = ["SheetParts", "parse_sheets"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SheetParts:
+    """Everything above the data sources that references their fields."""
+
+    worksheets: tuple[Worksheet, ...] = ()
+    dashboards: tuple[Dashboard, ...] = ()
+    actions: tuple[Action, ...] = ()
+    blend_links: tuple[BlendLink, ...] = ()
+    shared_view_references: tuple[FieldRef, ...] = ()
+
+
+_SKIPPED_ATTRIBUTES = frozenset({"formula"})
+"""Formulas of calcs copied into a sheet's deps: the usage closure reads the data source's own."""
+
+_WORKSHEET_WINDOWS = frozenset({"worksheet", "hidden-worksheet"})
+
+
+@dataclass(slots=True)
+class _Collected:
+    """Raw ``(datasource, name)`` references of one subtree, in document order."""
+
+    refs: list[tuple[str, str]] = field(default_factory=list)
+    datasources: list[str] = field(default_factory=list)
+    """Data sources the subtree declares (``datasources/datasource`` and deps)."""
+
+
+def parse_sheets(
+    root: etree._Element, datasources: Sequence[Datasource], artifact: str
+) -> SheetParts:
+    """Read worksheets, dashboards, actions, blend links and shared views under ``root``."""
+    resolver = build_resolver(root, datasources)
+    windows = _windows(root)
+    sheet_sources: dict[str, tuple[str, ...]] = {}
+    worksheets = []
+    for element in root.iterfind("worksheets/worksheet"):
+        name = element.get("name", "")
+        collected = _collect(element)
+        refs = resolver.resolve(collected.refs)
+        sheet_sources[name] = _sources(collected, refs)
+        worksheets.append(
+            Worksheet(
+                name=name,
+                references=refs,
+                hidden=name in windows,
+                line=source_line(element),
+            )
+        )
+    dashboards = tuple(_dashboards(root, resolver))
+    actions = parse_actions(root, resolver, sheet_sources, dashboards)
+    logger.debug(
+        "%s: %d worksheets, %d dashboards, %d actions",
+        artifact,
+        len(worksheets),
+        len(dashboards),
+        len(actions),
+    )
+    return SheetParts(
+        worksheets=tuple(worksheets),
+        dashboards=dashboards,
+        actions=actions,
+        blend_links=tuple(_blend_links(root, resolver)),
+        shared_view_references=_shared_views(root, resolver),
+    )
+
+
+def _windows(root: etree._Element) -> frozenset[str]:
+    """Names of hidden worksheets (``hidden='true'``, or the pre-10 ``hidden-worksheet`` class)."""
+    hidden = set()
+    for window in root.iterfind("windows/window"):
+        window_class = window.get("class")
+        if window_class not in _WORKSHEET_WINDOWS:
+            continue
+        if window_class == "hidden-worksheet" or window.get("hidden") == "true":
+            hidden.add(window.get("name", ""))
+    return frozenset(hidden)
+
+
+def _collect(subtree: etree._Element) -> _Collected:
+    """One pass over ``subtree``: deps, qualified references and filter levels."""
+    out = _Collected()
+    refs = out.refs
+    for element in subtree.iter(etree.Element):  # elements only, no comments
+        tag = element.tag
+        if tag in ("column", "column-instance"):
+            _dependency(element, tag, out)
+        elif tag == "datasource":
+            parent = element.getparent()
+            if parent is not None and parent.tag == "datasources":
+                out.datasources.append(element.get("name", ""))
+        elif tag == "filter":
+            _filter_levels(element, refs)
+        for key, value in attributes(element):
+            if "].[" in value and key not in _SKIPPED_ATTRIBUTES:
+                refs.extend(qualified_references(value))
+        text = element.text
+        if text and "].[" in text:
+            refs.extend(qualified_references(text))
+    return out
+
+
+def _dependency(element: etree._Element, tag: str, out: _Collected) -> None:
+    """Record a ``datasource-dependencies`` column or column instance."""
+    parent = element.getparent()
+    if parent is None or parent.tag != "datasource-dependencies":
+        return
+    datasource = parent.get("datasource", "")
+    if not out.datasources or out.datasources[-1] != datasource:
+        out.datasources.append(datasource)
+    raw = element.get("column" if tag == "column-instance" else "name", "")
+    name = local_name(raw)
+    if name is not None:
+        out.refs.append((datasource, name))
+
+
+def _filter_levels(element: etree._Element, refs: list[tuple[str, str]]) -> None:
+    """``groupfilter/@level`` names the field behind a filter, in the filter's data source."""
+    datasource = leading_qualifier(element.get("column", ""))
+    if datasource is None:
+        return
+    for groupfilter in element.iter("groupfilter"):
+        name = local_name(groupfilter.get("level", ""))
+        if name is not None:
+            refs.append((datasource, name))
+
+
+def _sources(collected: _Collected, refs: Iterable[FieldRef]) -> tuple[str, ...]:
+    """Data sources a sheet draws on, declared ones first."""
+    names = dict.fromkeys(collected.datasources)
+    names.update(dict.fromkeys(ref.datasource for ref in refs))
+    return tuple(name for name in names if name)
+
+
+def _dashboards(root: etree._Element, resolver: RefResolver) -> Iterator[Dashboard]:
+    """Dashboards (and stories) with the sheets their zones show and their own references."""
+    for element in root.iterfind("dashboards/dashboard"):
+        shown = dict.fromkeys(
+            zone.get("name", "")
+            for zone in element.iter("zone")
+            if zone.get("name") and zone.get("type") is None and zone.get("type-v2") is None
+        )
+        yield Dashboard(
+            name=element.get("name", ""),
+            sheets=tuple(shown),
+            references=resolver.resolve(_collect(element).refs),
+            line=source_line(element),
+        )
+
+
+def _blend_links(root: etree._Element, resolver: RefResolver) -> Iterator[BlendLink]:
+    """One link per ``datasource-relationship``: the mapped fields of both data sources."""
+    for relationship in root.iterfind("datasource-relationships/datasource-relationship"):
+        raw: list[tuple[str, str]] = []
+        for mapping in relationship.iterfind("column-mapping/map"):
+            for value in (mapping.get("key", ""), mapping.get("value", "")):
+                raw.extend(qualified_references(value))
+        refs = resolver.resolve(raw)
+        if refs:
+            yield BlendLink(references=refs)
+
+
+def _shared_views(root: etree._Element, resolver: RefResolver) -> tuple[FieldRef, ...]:
+    """References of ``shared-views/shared-view`` (filters applied to every sheet of a source)."""
+    raw: list[tuple[str, str]] = []
+    for view in root.iterfind("shared-views/shared-view"):
+        raw.extend(_collect(view).refs)
+    return resolver.resolve(raw)

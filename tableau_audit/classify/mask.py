@@ -17,12 +17,11 @@ _STAR = "*"
 def mask_keep_last(value: str, keep: int) -> str:
     """Replace every letter and digit with ``*`` except the last ``keep`` of them.
 
-    Format characters (anything that is not alphanumeric) are kept, so the shape survives.
+    Format characters (anything that is not alphanumeric) are kept, so the shape survives. At
+    most half of the letters and digits are ever revealed, whatever ``keep`` says.
     """
-    if keep < 0:
-        keep = 0
     total = sum(1 for ch in value if ch.isalnum())
-    reveal_from = total - keep
+    reveal_from = total - max(0, min(keep, total // 2))
     out: list[str] = []
     seen = 0
     for ch in value:

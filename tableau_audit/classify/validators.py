@@ -59,8 +59,10 @@ def itin(value: str) -> bool | None:
     parts = _ssn_parts(value)
     if parts is None:
         return None
-    area, group, _serial, delimited = parts
+    area, group, serial, delimited = parts
     if not area.startswith("9") or _ITIN_GROUP_RE.fullmatch(group) is None:
+        return None
+    if len(set(area + group + serial)) == 1 or serial == "0000":
         return None
     return delimited
 

@@ -1,0 +1,431 @@
+"""Read .hyper extracts safely: catalogue, row counts and a bounded, in-memory value sample.
+
+One :class:`HyperSession` serves a whole run. It starts a single hyperd lazily, on the first
+file that needs it, with telemetry off and hyperd's own log disabled (``log_config=''``) and
+pointed at a private directory anyway (hyperd logs hold query text). Each file is copied into
+its own private temporary directory (the copy is the input, never a cache), opened with
+``CreateMode.NONE`` and deleted in a ``finally``. ``tableauhyperapi`` is imported inside the
+methods, so importing this module costs nothing.
+
+A bad file never raises: it yields ``HyperInventory(error="<label>: <reason>")``. Reasons are
+chosen from a fixed vocabulary (:func:`_describe`); Hyper's own messages are never copied,
+because some of them quote data (``invalid input syntax for integer: '<value>'``).
+
+Sampled values live in a :class:`ValueSample` in memory only; its ``repr`` shows counts.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from tableau_audit.model import HyperColumn, HyperInventory, HyperTable
+from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff
+from tableau_audit.parsing.hyper_sql import (
+    DEFAULT_WINDOW_FACTOR,
+    count_query,
+    plan_sample,
+    sample_query,
+)
+from tableau_audit.parsing.hyper_workbook import standalone_workbook, tableau_datatype
+
+if TYPE_CHECKING:
+    from tableauhyperapi import Connection, HyperProcess
+
+__all__ = [
+    "DEFAULT_SAMPLE_SIZE",
+    "HyperSession",
+    "ValueSample",
+    "standalone_workbook",
+    "tableau_datatype",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SAMPLE_SIZE = 1000
+"""Values sampled per column unless the caller asks otherwise (issue 3)."""
+
+ColumnKey = tuple[str, str]
+"""``(table qualified name "schema.table", column name)``."""
+
+_COPY_NAME = "extract.hyper"  # never derived from a member name (house style)
+
+_PRECHECK_REASONS: Mapping[FileFormat, str] = {
+    FileFormat.EMPTY: "empty file (zero bytes), not a Hyper extract",
+    FileFormat.TDE: "legacy .tde extract; the Hyper API cannot open it",
+    FileFormat.LFS_POINTER: "Git LFS pointer, not the extract itself",
+    FileFormat.PACKAGE: "ZIP package, not a Hyper extract",
+    FileFormat.XML: "XML document, not a Hyper extract",
+}
+
+# (lower-case fragment of Hyper's message, what we say instead). Only our text is ever used.
+_KNOWN_FAILURES: tuple[tuple[str, str], ...] = (
+    ("file is truncated", "the file is truncated"),
+    ("invalid header checksum", "the file is corrupt (invalid header checksum)"),
+    ("physically corrupted", "the file is corrupt (damaged data block)"),
+    ("not a valid database", "not a valid Hyper database (corrupt or truncated header)"),
+    ("version", "unsupported .hyper file version"),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False, eq=False)
+class ValueSample:
+    """Sampled values per column, as text, NULL and blank values removed. In memory only.
+
+    ``repr``/``str`` show counts, never values, so a sample that reaches a log line or a
+    traceback leaks nothing.
+    """
+
+    values: Mapping[ColumnKey, tuple[str, ...]] = field(default_factory=dict)
+    """``(schema.table, column)`` → sampled non-blank values (duplicates kept, draw order)."""
+    rows_sampled: Mapping[str, int] = field(default_factory=dict)
+    """``schema.table`` → rows read for the sample (the denominator for ratios)."""
+    table_errors: Mapping[str, str] = field(default_factory=dict)
+    """``schema.table`` → why that table could not be sampled (its columns are absent)."""
+    error: str | None = None
+    """Set when the file could not be read at all."""
+
+    def get(self, table: str, column: str) -> tuple[str, ...] | None:
+        """Values of one column, or None when it was not sampled."""
+        return self.values.get((table, column))
+
+    def counts(self) -> Mapping[ColumnKey, int]:
+        """Number of sampled values per column."""
+        return {key: len(vals) for key, vals in self.values.items()}
+
+    def __repr__(self) -> str:
+        total = sum(len(v) for v in self.values.values())
+        return (
+            f"ValueSample(columns={len(self.values)}, values={total}, "
+            f"tables={len(self.rows_sampled)}, table_errors={len(self.table_errors)}, "
+            f"error={self.error!r})"
+        )
+
+
+class _ReadFailure(Exception):
+    """Internal: a file could not be read. ``reason`` is ours, never Hyper's text."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _describe(error: BaseException, stage: str) -> str:
+    """A short, fixed-vocabulary reason for ``error`` (Hyper's message is never echoed)."""
+    if isinstance(error, UnicodeDecodeError):
+        what = "the file is corrupt (undecodable text)"
+    else:
+        message = str(getattr(error, "main_message", "") or "").casefold()
+        what = next(
+            (ours for fragment, ours in _KNOWN_FAILURES if fragment in message),
+            f"unexpected Hyper error ({type(error).__name__})",
+        )
+    return f"{stage}: {what}"
+
+
+def _read_head(data: Path | bytes) -> bytes:
+    if isinstance(data, bytes):
+        return data[:HEAD_SIZE]
+    try:
+        with data.open("rb") as handle:
+            return handle.read(HEAD_SIZE)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise _ReadFailure(f"cannot read the file ({reason})") from None
+
+
+def _precheck(data: Path | bytes) -> None:
+    """Reject what is certainly not a .hyper before hyperd sees it."""
+    fmt = sniff(_read_head(data))
+    if fmt is not FileFormat.HYPER:
+        raise _ReadFailure(
+            _PRECHECK_REASONS.get(fmt, "not a Hyper file (the 'Hyper' magic bytes are missing)")
+        )
+
+
+def _read_catalog(connection: Connection) -> tuple[HyperTable, ...]:
+    """Every table of every schema, sorted, with its columns and ``COUNT(*)``."""
+    from tableauhyperapi import TableName
+
+    catalog = connection.catalog
+    try:
+        names = sorted(
+            (schema.name.unescaped, table.name.unescaped)
+            for schema in catalog.get_schema_names()
+            for table in catalog.get_table_names(schema)
+        )
+    except Exception as error:  # hyperd and the file are untrusted: any failure is a reason
+        raise _ReadFailure(_describe(error, "cannot read the .hyper catalog")) from None
+    tables: list[HyperTable] = []
+    for schema, name in names:
+        try:
+            definition = catalog.get_table_definition(TableName(schema, name))
+            columns = tuple(
+                HyperColumn(name=column.name.unescaped, sql_type=str(column.type))
+                for column in definition.columns
+            )
+            rows = int(connection.execute_scalar_query(count_query(schema, name)))
+        except Exception as error:
+            raise _ReadFailure(_describe(error, f"cannot read table {schema}.{name}")) from None
+        tables.append(HyperTable(schema=schema, name=name, row_count=rows, columns=columns))
+    return tuple(tables)
+
+
+def _fetch_columns(connection: Connection, sql: str, width: int) -> tuple[int, list[list[str]]]:
+    """Run a sample query; (rows read, non-blank text values per column)."""
+    kept: list[list[str]] = [[] for _ in range(width)]
+    rows = 0
+    with connection.execute_query(sql) as result:
+        for row in result:
+            rows += 1
+            for index, value in enumerate(row):
+                if value is not None and value.strip():
+                    kept[index].append(value)
+    return rows, kept
+
+
+class HyperSession:
+    """One hyperd for a whole run; reads .hyper files given as paths or bytes.
+
+    Use as a context manager (``with HyperSession() as hyper: ...``). Nothing starts until the
+    first file needs hyperd; :attr:`starts` counts how many times hyperd was started (a run
+    should start it at most once).
+    """
+
+    _total_starts: ClassVar[int] = 0
+
+    def __init__(
+        self,
+        *,
+        sample_size: int = DEFAULT_SAMPLE_SIZE,
+        scan_window: int | None = None,
+    ) -> None:
+        """``scan_window``: rows a sample may span (default ``100 × size``); bounds its cost."""
+        if sample_size < 1:
+            raise ValueError("sample_size must be at least 1")
+        self._sample_size = sample_size
+        self._scan_window = scan_window
+        self._root: Path | None = None
+        self._process: HyperProcess | None = None
+        self._start_error: str | None = None
+        self._starts = 0
+        self._closed = False
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def __enter__(self) -> HyperSession:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut hyperd down and remove the private directory (copies and hyperd's log dir)."""
+        self._closed = True
+        process, self._process = self._process, None
+        if process is not None:
+            try:
+                process.close()
+            except Exception as error:  # shutting down must not mask the caller's outcome
+                logger.debug("hyperd shutdown failed (%s)", type(error).__name__)
+        root, self._root = self._root, None
+        if root is not None:
+            shutil.rmtree(root, ignore_errors=True)
+
+    @property
+    def starts(self) -> int:
+        """How many times this session started hyperd (0 before the first file, then 1)."""
+        return self._starts
+
+    @classmethod
+    def total_starts(cls) -> int:
+        """hyperd starts by every session in this Python process (for benchmarks)."""
+        return cls._total_starts
+
+    @property
+    def temp_dir(self) -> Path | None:
+        """The session's private directory while it exists (for tests and diagnostics)."""
+        return self._root
+
+    # -- public reading API --------------------------------------------------------------
+
+    def inventory(self, data: Path | bytes, *, label: str) -> HyperInventory:
+        """Schemas, tables, columns (SQL type as text), row counts. Never raises for bad files."""
+        try:
+            with self._connect(data) as connection:
+                return HyperInventory(tables=_read_catalog(connection))
+        except _ReadFailure as failure:
+            logger.debug("%s: %s", label, failure.reason)
+            return HyperInventory(error=f"{label}: {failure.reason}")
+
+    def sample(
+        self,
+        data: Path | bytes,
+        *,
+        label: str,
+        columns: Sequence[tuple[str, str, str]] | None = None,
+        size: int | None = None,
+    ) -> ValueSample:
+        """Bounded sample of ``columns`` (``(schema, table, column)``; None = every column)."""
+        return self.inspect(data, label=label, columns=columns, size=size)[1]
+
+    def inspect(
+        self,
+        data: Path | bytes,
+        *,
+        label: str,
+        columns: Sequence[tuple[str, str, str]] | None = None,
+        size: int | None = None,
+    ) -> tuple[HyperInventory, ValueSample]:
+        """Inventory and sample from one private copy (cheaper than two calls)."""
+        limit = self._sample_size if size is None else size
+        plan_sample(0, size=limit, window=self._window(limit))  # validates size and window
+        wanted = None if columns is None else frozenset(columns)
+        started = time.perf_counter()
+        try:
+            with self._connect(data) as connection:
+                tables = _read_catalog(connection)
+                sample = self._sample_tables(connection, tables, wanted, limit)
+        except _ReadFailure as failure:
+            logger.debug("%s: %s", label, failure.reason)
+            error = f"{label}: {failure.reason}"
+            return HyperInventory(error=error), ValueSample(error=error)
+        logger.debug(
+            "%s: %d tables, %d columns sampled in %.3f s",
+            label,
+            len(tables),
+            len(sample.values),
+            time.perf_counter() - started,
+        )
+        return HyperInventory(tables=tables), sample
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _window(self, size: int) -> int:
+        return self._scan_window if self._scan_window is not None else DEFAULT_WINDOW_FACTOR * size
+
+    def _private_root(self) -> Path:
+        if self._closed:
+            raise RuntimeError("HyperSession is closed")
+        if self._root is None:
+            # mkdtemp creates the directory with mode 0700: only this user can read copies.
+            self._root = Path(tempfile.mkdtemp(prefix="tableau-audit-hyper-"))
+        return self._root
+
+    def _endpoint(self) -> Any:
+        """hyperd's endpoint, starting hyperd on first use."""
+        if self._process is not None:
+            return self._process.endpoint
+        if self._start_error is not None:
+            raise _ReadFailure(self._start_error)
+        from tableauhyperapi import HyperProcess, Telemetry
+
+        log_dir = self._private_root() / "log"
+        log_dir.mkdir(mode=0o700, exist_ok=True)
+        started = time.perf_counter()
+        try:
+            # log_config='' turns hyperd's log off; log_dir keeps any file it might still
+            # write inside our private directory, which close() removes.
+            self._process = HyperProcess(
+                telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
+                parameters={"log_config": "", "log_dir": str(log_dir)},
+            )
+        except Exception as error:
+            self._start_error = f"the Hyper engine could not be started ({type(error).__name__})"
+            raise _ReadFailure(self._start_error) from None
+        self._starts += 1
+        HyperSession._total_starts += 1
+        logger.debug("hyperd started in %.3f s", time.perf_counter() - started)
+        return self._process.endpoint
+
+    @contextmanager
+    def _private_copy(self, data: Path | bytes) -> Iterator[Path]:
+        """A private copy of the file, removed when the block ends (even on error)."""
+        workdir = Path(tempfile.mkdtemp(prefix="file-", dir=self._private_root()))
+        try:
+            target = workdir / _COPY_NAME
+            try:
+                if isinstance(data, bytes):
+                    target.write_bytes(data)
+                else:
+                    shutil.copyfile(data, target)
+                target.chmod(0o600)
+            except OSError as error:
+                reason = error.strerror or type(error).__name__
+                raise _ReadFailure(f"cannot copy the file ({reason})") from None
+            yield target
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    @contextmanager
+    def _connect(self, data: Path | bytes) -> Iterator[Connection]:
+        """A read-only connection to a private copy of ``data``."""
+        _precheck(data)
+        endpoint = self._endpoint()
+        from tableauhyperapi import Connection, CreateMode
+
+        with self._private_copy(data) as copy:
+            try:
+                connection = Connection(endpoint, str(copy), CreateMode.NONE)
+            except Exception as error:
+                raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
+            try:
+                yield connection
+            finally:
+                try:
+                    connection.close()
+                except Exception as error:
+                    logger.debug("closing a .hyper connection failed (%s)", type(error).__name__)
+
+    def _sample_tables(
+        self,
+        connection: Connection,
+        tables: Sequence[HyperTable],
+        wanted: frozenset[tuple[str, str, str]] | None,
+        size: int,
+    ) -> ValueSample:
+        values: dict[ColumnKey, tuple[str, ...]] = {}
+        rows_sampled: dict[str, int] = {}
+        errors: dict[str, str] = {}
+        for table in tables:
+            names = [
+                c.name
+                for c in table.columns
+                if wanted is None or (table.schema, table.name, c.name) in wanted
+            ]
+            if not names:
+                continue
+            qualified = table.qualified_name
+            kept: list[list[str]]
+            if table.row_count == 0:
+                rows, kept = 0, [[] for _ in names]
+            else:
+                plan = plan_sample(table.row_count, size=size, window=self._window(size))
+                sql = sample_query(table.schema, table.name, names, plan)
+                try:
+                    rows, kept = _fetch_columns(connection, sql, len(names))
+                except Exception as error:
+                    errors[qualified] = _describe(error, f"cannot sample table {qualified}")
+                    continue
+            rows_sampled[qualified] = rows
+            values.update(
+                ((qualified, name), tuple(vals)) for name, vals in zip(names, kept, strict=True)
+            )
+        return ValueSample(
+            values=MappingProxyType(values),
+            rows_sampled=MappingProxyType(rows_sampled),
+            table_errors=MappingProxyType(errors),
+        )

@@ -1,0 +1,98 @@
+"""Build real .hyper files for tests with tableauhyperapi (no mocks).
+
+Usage, one hyperd for many files (keep test sessions cheap)::
+
+    with HyperBuilder() as build:
+        build(tmp / "a.hyper", {("Extract", "Extract"): ([("Name", "TEXT")], [("Ann",)])})
+
+or a one-off ``make_hyper(path, tables)`` that starts its own hyperd.
+
+``tables`` maps ``(schema, table)`` to ``(columns, rows)``: ``columns`` is a list of
+``(name, SQL type)`` (``TEXT``, ``BIGINT``, ``INT``, ``DOUBLE PRECISION``, ``NUMERIC(18,2)``,
+``DATE``, ``TIMESTAMP``, ``BOOL``, ``VARCHAR(20)``, ...); ``rows`` is either a list of tuples of
+Python values (``None`` is NULL; dates as ``datetime.date``) or a ``SELECT`` statement string
+whose result is inserted, which is the fast way to make large tables, e.g.
+``"SELECT 'user' || g, g FROM generate_series(1, 200000) AS s(g)"``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeAlias
+
+ColumnSpec: TypeAlias = tuple[str, str]
+Rows: TypeAlias = Sequence[tuple[Any, ...]] | str
+TableSpec: TypeAlias = tuple[Sequence[ColumnSpec], Rows]
+Tables: TypeAlias = Mapping[tuple[str, str], TableSpec]
+
+
+def _quote(name: str) -> str:
+    from tableauhyperapi import escape_name
+
+    return str(escape_name(name))
+
+
+class HyperBuilder:
+    """A context manager holding one hyperd (telemetry off, log off) that writes .hyper files."""
+
+    def __init__(self) -> None:
+        self._process: Any = None
+        self._log_dir: Path | None = None
+
+    def __enter__(self) -> HyperBuilder:
+        from tableauhyperapi import HyperProcess, Telemetry
+
+        self._log_dir = Path(tempfile.mkdtemp(prefix="hyperfactory-"))
+        self._process = HyperProcess(
+            telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
+            parameters={"log_config": "", "log_dir": str(self._log_dir)},
+        )
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._process is not None:
+            self._process.close()
+            self._process = None
+        if self._log_dir is not None:
+            shutil.rmtree(self._log_dir, ignore_errors=True)
+            self._log_dir = None
+
+    def __call__(self, path: Path, tables: Tables) -> Path:
+        """Write ``tables`` to a new .hyper at ``path`` (replaced if it exists)."""
+        from tableauhyperapi import Connection, CreateMode, Inserter, TableName
+
+        if self._process is None:
+            raise RuntimeError("HyperBuilder is not open; use it as a context manager")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with Connection(self._process.endpoint, str(path), CreateMode.CREATE_AND_REPLACE) as conn:
+            for schema in sorted({schema for schema, _ in tables}):
+                conn.execute_command(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+            for (schema, table), (columns, rows) in tables.items():
+                name = TableName(schema, table)
+                ddl = ", ".join(f"{_quote(col)} {sql_type}" for col, sql_type in columns)
+                conn.execute_command(f"CREATE TABLE {name} ({ddl})")
+                if isinstance(rows, str):
+                    conn.execute_command(f"INSERT INTO {name} {rows}")
+                elif rows:
+                    definition = conn.catalog.get_table_definition(name)
+                    with Inserter(conn, definition) as inserter:
+                        inserter.add_rows(rows)
+                        inserter.execute()
+        return path
+
+
+def make_hyper(path: Path, tables: Tables, *, builder: HyperBuilder | None = None) -> Path:
+    """Write a .hyper file; starts (and stops) its own hyperd unless ``builder`` is given."""
+    if builder is not None:
+        return builder(path, tables)
+    with HyperBuilder() as own:
+        return own(path, tables)

@@ -1,0 +1,161 @@
+"""Read one local file into a :class:`~tableau_audit.model.Workbook`, or refuse it clearly.
+
+The format comes from the content (:mod:`~tableau_audit.parsing.detect`), never from the
+extension. Anything that cannot be audited raises :class:`~tableau_audit.errors.ParseError`
+with a specific reason; an unexpected exception inside the parser becomes a ParseError naming
+only the exception type, because exception messages can quote file content.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from tableau_audit.errors import ParseError
+from tableau_audit.model import (
+    Datasource,
+    Extract,
+    ExtractFormat,
+    ExtractStatus,
+    HyperInventory,
+    Workbook,
+)
+from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff, unknown_reason
+from tableau_audit.parsing.package import Package, PackageLimits
+from tableau_audit.parsing.twb import build_workbook
+from tableau_audit.parsing.xml import parse_xml
+
+__all__ = ["HyperReader", "load_file"]
+
+logger = logging.getLogger(__name__)
+
+_REASONS = {
+    FileFormat.EMPTY: "the file is empty (0 bytes)",
+    FileFormat.LFS_POINTER: (
+        "the file is a Git LFS pointer, not the Tableau file itself (fetch it with git lfs pull)"
+    ),
+    FileFormat.TDE: (
+        "the file is a legacy .tde extract; the Hyper API cannot open .tde files, so its "
+        "columns cannot be audited (open and re-save it as .hyper in Tableau)"
+    ),
+}
+
+
+class HyperReader(Protocol):
+    """What :func:`load_file` needs from a ``HyperSession`` (tableau_audit.parsing.hyper)."""
+
+    def inventory(self, data: Path | bytes, *, label: str) -> HyperInventory:
+        """Tables, columns and row counts of a .hyper file; never raises for a bad file."""
+        ...
+
+
+def load_file(
+    path: Path,
+    *,
+    display: str | None = None,
+    hyper: HyperReader | None = None,
+    limits: PackageLimits | None = None,
+) -> Workbook:
+    """Parse a .twb/.twbx/.tds/.tdsx/.hyper file, whatever its extension says.
+
+    ``display`` is how the file is named in the model and in errors (defaults to ``path``).
+    With ``hyper``, packaged .hyper extracts get their real inventory attached; a standalone
+    .hyper always needs one (a temporary session is opened when none is given).
+    Raises :class:`ParseError` for anything that cannot be audited.
+    """
+    artifact = display or str(path)
+    try:
+        with path.open("rb") as handle:
+            return _load(handle, path, artifact, hyper, limits or PackageLimits())
+    except ParseError:
+        raise
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ParseError(artifact, f"cannot read the file ({reason})") from None
+    except Exception as exc:  # every input must end as a Workbook or a ParseError
+        # NOTE: the message is not kept: exception texts can quote content from the file.
+        logger.debug("%s: unexpected %s while parsing", artifact, type(exc).__name__)
+        raise ParseError(artifact, f"internal parser error ({type(exc).__name__})") from None
+
+
+def _load(
+    handle: BinaryIO,
+    path: Path,
+    artifact: str,
+    hyper: HyperReader | None,
+    limits: PackageLimits,
+) -> Workbook:
+    head = handle.read(HEAD_SIZE)
+    fmt = sniff(head)
+    handle.seek(0)
+    name = path.stem
+    if fmt is FileFormat.XML:
+        data = handle.read(limits.max_document_size + 1)
+        if len(data) > limits.max_document_size:
+            raise ParseError(artifact, "the XML document is larger than the parser's limit")
+        root = parse_xml(data, artifact)
+        return build_workbook(root, source=artifact, name=name, line_count=_lines(data))
+    if fmt is FileFormat.PACKAGE:
+        package = Package(handle, artifact, limits)
+        data = package.read_document()
+        try:
+            root = parse_xml(data, artifact)
+        except ParseError as exc:
+            raise ParseError(artifact, f"{package.document_path}: {exc.reason}") from None
+        workbook = build_workbook(
+            root, source=artifact, name=name, package=package, line_count=_lines(data)
+        )
+        return _with_inventories(workbook, package, hyper) if hyper is not None else workbook
+    if fmt is FileFormat.HYPER:
+        return _standalone_hyper(path, artifact, hyper)
+    if fmt is FileFormat.UNKNOWN:
+        raise ParseError(artifact, unknown_reason(head))
+    raise ParseError(artifact, _REASONS[fmt])
+
+
+def _lines(data: bytes) -> int:
+    return data.count(b"\n") + 1
+
+
+def _standalone_hyper(path: Path, artifact: str, hyper: HyperReader | None) -> Workbook:
+    """A bare .hyper file: its tables become data sources (H5's ``standalone_workbook``)."""
+    # NOTE: imported here so that scanning XML never imports the Hyper reader.
+    from tableau_audit.parsing import hyper as hyper_module
+
+    if hyper is not None:
+        inventory = hyper.inventory(path, label=artifact)
+    else:
+        with hyper_module.HyperSession() as session:
+            inventory = session.inventory(path, label=artifact)
+    return hyper_module.standalone_workbook(artifact, inventory)
+
+
+def _with_inventories(workbook: Workbook, package: Package, hyper: HyperReader) -> Workbook:
+    """Attach the real contents of every packaged .hyper extract (one read per member)."""
+    cache: dict[str, HyperInventory] = {}
+    datasources = tuple(_inventoried(ds, package, hyper, cache) for ds in workbook.datasources)
+    return dataclasses.replace(workbook, datasources=datasources)
+
+
+def _inventoried(
+    ds: Datasource, package: Package, hyper: HyperReader, cache: dict[str, HyperInventory]
+) -> Datasource:
+    extract = ds.extract
+    if (
+        extract is None
+        or extract.file is None
+        or extract.status is not ExtractStatus.PACKAGED
+        or extract.file.extract_format is not ExtractFormat.HYPER
+    ):
+        return ds
+    member = extract.file.path
+    if member not in cache:
+        label = f"{package.artifact}:{member}"
+        try:
+            cache[member] = hyper.inventory(package.read(member), label=label)
+        except ParseError as exc:
+            cache[member] = HyperInventory(error=exc.reason)
+    new_extract: Extract = dataclasses.replace(extract, inventory=cache[member])
+    return dataclasses.replace(ds, extract=new_extract)

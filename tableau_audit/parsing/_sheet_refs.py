@@ -94,7 +94,8 @@ class RefResolver:
     def field(self, datasource: str, name: str) -> str | None:
         """The field ``name`` (a field or an instance of one) designates in ``datasource``."""
         base = self.instances.get(datasource, {}).get(name, name)
-        if base in self.pseudo.get(datasource, ()):
+        if base.startswith(":") or base in self.pseudo.get(datasource, ()):
+            # NOTE: ``[:Measure Names]`` & co. can be declared as columns (for their aliases).
             return None
         if base in self.known.get(datasource, ()):
             return base

@@ -17,6 +17,7 @@ Sampled values live in a :class:`ValueSample` in memory only; its ``repr`` shows
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -192,6 +193,33 @@ def _fetch_columns(connection: Connection, sql: str, width: int) -> tuple[int, l
     return rows, kept
 
 
+def _server_alive(endpoint: Any) -> bool:
+    """Whether hyperd still answers (tells a bad file from a dead server)."""
+    from tableauhyperapi import Connection
+
+    try:
+        with Connection(endpoint) as probe:
+            probe.execute_scalar_query("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+@contextmanager
+def _temporary_environment(**values: str) -> Iterator[None]:
+    """Set environment variables for a child process started inside the block only."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 class HyperSession:
     """One hyperd for a whole run; reads .hyper files given as paths or bytes.
 
@@ -235,12 +263,7 @@ class HyperSession:
     def close(self) -> None:
         """Shut hyperd down and remove the private directory (copies and hyperd's log dir)."""
         self._closed = True
-        process, self._process = self._process, None
-        if process is not None:
-            try:
-                process.close()
-            except Exception as error:  # shutting down must not mask the caller's outcome
-                logger.debug("hyperd shutdown failed (%s)", type(error).__name__)
+        self._drop_process()
         root, self._root = self._root, None
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
@@ -338,11 +361,14 @@ class HyperSession:
         started = time.perf_counter()
         try:
             # log_config='' turns hyperd's log off; log_dir keeps any file it might still
-            # write inside our private directory, which close() removes.
-            self._process = HyperProcess(
-                telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
-                parameters={"log_config": "", "log_dir": str(log_dir)},
-            )
+            # write inside our private directory, which close() removes. hyperd also spills
+            # "hyper_transient.*.tmp" files into $TMPDIR (TMP/TEMP on Windows), read at start.
+            private = str(self._private_root())
+            with _temporary_environment(TMPDIR=private, TMP=private, TEMP=private):
+                self._process = HyperProcess(
+                    telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
+                    parameters={"log_config": "", "log_dir": str(log_dir)},
+                )
         except Exception as error:
             self._start_error = f"the Hyper engine could not be started ({type(error).__name__})"
             raise _ReadFailure(self._start_error) from None
@@ -374,14 +400,8 @@ class HyperSession:
     def _connect(self, data: Path | bytes) -> Iterator[Connection]:
         """A read-only connection to a private copy of ``data``."""
         _precheck(data)
-        endpoint = self._endpoint()
-        from tableauhyperapi import Connection, CreateMode
-
         with self._private_copy(data) as copy:
-            try:
-                connection = Connection(endpoint, str(copy), CreateMode.NONE)
-            except Exception as error:
-                raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
+            connection = self._open(copy)
             try:
                 yield connection
             finally:
@@ -389,6 +409,33 @@ class HyperSession:
                     connection.close()
                 except Exception as error:
                     logger.debug("closing a .hyper connection failed (%s)", type(error).__name__)
+
+    def _open(self, copy: Path) -> Connection:
+        """Attach ``copy`` with ``CreateMode.NONE``; restart hyperd once if it has died."""
+        from tableauhyperapi import Connection, CreateMode
+
+        endpoint = self._endpoint()
+        try:
+            return Connection(endpoint, str(copy), CreateMode.NONE)
+        except Exception as error:
+            if _server_alive(endpoint):
+                raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
+        # NOTE: a killed hyperd (OOM killer, crash on a hostile file) would otherwise make every
+        # later extract of the run unreadable with a misleading reason.
+        logger.warning("hyperd stopped unexpectedly; starting it again")
+        self._drop_process()
+        try:
+            return Connection(self._endpoint(), str(copy), CreateMode.NONE)
+        except Exception as error:
+            raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
+
+    def _drop_process(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            try:
+                process.close()
+            except Exception as error:  # it is already gone; nothing else to do
+                logger.debug("hyperd shutdown failed (%s)", type(error).__name__)
 
     def _sample_tables(
         self,

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import random
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -472,6 +474,34 @@ def test_copies_removed_and_no_value_persisted(
     assert hyper.temp_dir is None
     assert not root.exists()
     assert CANARY not in caplog.text
+
+
+def _hyperd_children() -> set[int]:
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                name = (entry / "comm").read_text().strip()
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == os.getpid() and name.startswith("hyperd"):
+                pids.add(int(entry.name))
+    return pids
+
+
+@pytest.mark.hyper
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds hyperd through /proc")
+def test_dead_hyperd_is_restarted(hyper_files: Files, caplog: pytest.LogCaptureFixture) -> None:
+    before = _hyperd_children()
+    with HyperSession() as hyper:
+        assert hyper.inventory(hyper_files.multi, label="m").error is None
+        (pid,) = _hyperd_children() - before
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        assert len(hyper.inventory(hyper_files.multi, label="m").tables) == 3
+        assert hyper.starts == 2
+    assert "hyperd stopped unexpectedly" in caplog.text
 
 
 @pytest.mark.hyper

@@ -139,6 +139,7 @@ def email(value: str) -> bool:
 _PHONE_CHARS_RE = re.compile(
     r"\+?[\d(][\d\s().\-/]{5,22}\d(?:\s*(?:x|ext\.?|#)\s*\d{1,6})?", re.IGNORECASE
 )
+_IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DATE_LIKE_RE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 
 
@@ -152,6 +153,8 @@ def phone(value: str, region: str) -> bool | None:
         return None
     digit_count = sum(ch.isdigit() for ch in value)
     if not 7 <= digit_count <= 15 or _ssn_parts(value) is not None:
+        return None
+    if _IPV4_RE.fullmatch(value) is not None:
         return None
     try:
         parsed = phonenumbers.parse(value, region)
@@ -208,7 +211,6 @@ def aba_routing(value: str) -> bool:
 
 # --- Network --------------------------------------------------------------------------------
 
-_IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _IPV6_RE = re.compile(r"[0-9A-Fa-f:.]{2,45}")
 _MAC_RE = re.compile(r"[0-9A-Fa-f]{2}([:-])(?:[0-9A-Fa-f]{2}\1){4}[0-9A-Fa-f]{2}")
 _MAC_DOTTED_RE = re.compile(r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}")
@@ -342,13 +344,15 @@ _ORGANISATION_WORDS = frozenset({
 
 
 def person_name(value: str) -> bool:
-    """True for 2-4 capitalised tokens of letters, ``'`` and ``-`` (``Mary-Jane O'Neil``).
+    """True for 1-4 capitalised tokens of letters, ``'`` and ``-`` (``Mary-Jane O'Neil``).
 
-    A comma after the first token (``Smith, John``), middle initials (``J.``) and lower-case
-    particles (``van``, ``de``) are allowed; organisation words (``Ltd``, ``Holdings``) reject.
+    One token is a first- or last-name column (``Smith``); two to four a full name. A comma
+    after the first token (``Smith, John``), middle initials (``J.``) and lower-case particles
+    (``van``, ``de``) are allowed; organisation words (``Ltd``, ``Holdings``) reject the value.
+    Only meaningful with a person-name signal from the column name: ``Consumer`` has the shape.
     """
     tokens = value.replace(",", " ", 1).split()
-    if not 2 <= len(tokens) <= 4 or len(value) > 60:
+    if not 1 <= len(tokens) <= 4 or len(value) > 60 or len(value) < 2:
         return False
     capitalised = 0
     for i, tok in enumerate(tokens):
@@ -363,4 +367,4 @@ def person_name(value: str) -> bool:
         if len(tok) > 1 and tok[1:].isupper() and "-" not in tok and "'" not in tok:
             return False
         capitalised += 1
-    return capitalised >= 2
+    return capitalised >= min(2, len(tokens))

@@ -111,6 +111,7 @@ def test_email(value: str, expected: bool) -> None:
         ("020 7946 0958", "US", None),
         ("4155552671", "US", False),  # bare digits: weak
         ("+14155552671", "US", True),
+        ("212.456.78.90", "US", None),  # dotted quad: an IPv4 shape
         ("(415) 555-2671 ext. 12", "US", True),
         ("123-45-6780", "US", None),  # SSN shape
         ("2024-01-15", "US", None),
@@ -289,7 +290,10 @@ def test_plausible_birth_date(value: str, expected: bool) -> None:
         ("Initech LLC", False),
         ("JOHN SMITH", False),
         ("john smith", False),
-        ("John", False),
+        ("John", True),
+        ("O'Brien", True),
+        ("J", False),
+        ("Ltd", False),
         ("Anna Maria Luisa de Medici Tuscany", False),
         ("R2 D2", False),
         ("Room 101", False),

@@ -315,7 +315,8 @@ class HyperSession:
     ) -> tuple[HyperInventory, ValueSample]:
         """Inventory and sample from one private copy (cheaper than two calls)."""
         limit = self._sample_size if size is None else size
-        plan_sample(0, size=limit, window=self._window(limit))  # validates size and window
+        if limit < 1:
+            raise ValueError("sample size must be at least 1")
         wanted = None if columns is None else frozenset(columns)
         started = time.perf_counter()
         try:
@@ -338,7 +339,9 @@ class HyperSession:
     # -- internals -----------------------------------------------------------------------
 
     def _window(self, size: int) -> int:
-        return self._scan_window if self._scan_window is not None else DEFAULT_WINDOW_FACTOR * size
+        if self._scan_window is None:
+            return DEFAULT_WINDOW_FACTOR * size
+        return max(self._scan_window, size)
 
     def _private_root(self) -> Path:
         if self._closed:

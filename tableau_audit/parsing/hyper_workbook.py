@@ -97,6 +97,9 @@ def _datasource(table: HyperTable, file_name: str) -> Datasource:
 def standalone_workbook(source: str, inventory: HyperInventory) -> Workbook:
     """The item for a standalone .hyper: kind ``extract``, one data source per table.
 
+    ``name`` is the file name without its suffix (as for workbooks); ``Extract.dbname`` is
+    the file name.
+
     Raises :class:`ParseError` when the inventory carries an error (the file cannot be
     audited: TA901).
     """
@@ -109,6 +112,6 @@ def standalone_workbook(source: str, inventory: HyperInventory) -> Workbook:
     return Workbook(
         source=source,
         kind=ArtifactKind.EXTRACT,
-        name=file_name,
+        name=PurePath(file_name).stem or file_name,  # like workbooks: the file name, no suffix
         datasources=tuple(_datasource(table, file_name) for table in inventory.tables),
     )

@@ -412,16 +412,19 @@ def test_sample_is_bounded_spread_and_deterministic(
 
 @pytest.mark.hyper
 def test_sample_size_window_and_column_selection(hyper_files: Files) -> None:
+    key = ("Extract", "Extract", "id")
     with HyperSession(sample_size=50, scan_window=5_000) as hyper:
         sample = hyper.sample(
             hyper_files.big,
             label="big",
-            columns=[("Extract", "Extract", "id"), ("Extract", "Extract", "missing")],
+            columns=[key, ("Extract", "Extract", "missing")],
         )
         assert set(sample.values) == {("Extract.Extract", "id")}
         ids = [int(v) for v in sample.values[("Extract.Extract", "id")]]
         assert 40 <= len(ids) <= 50
         assert len(hyper.sample(hyper_files.big, label="big", size=7).values) == 3
+        wider = hyper.sample(hyper_files.big, label="big", columns=[key], size=6_000)
+        assert 5_000 < len(wider.values[("Extract.Extract", "id")]) <= 6_000  # window >= size
         with pytest.raises(ValueError, match="sample size"):
             hyper.sample(hyper_files.big, label="big", size=0)
 
@@ -521,7 +524,7 @@ def test_standalone_workbook(hyper_files: Files, session: HyperSession) -> None:
     workbook = standalone_workbook(str(hyper_files.multi), inventory)
     assert (workbook.kind, workbook.name, workbook.source) == (
         ArtifactKind.EXTRACT,
-        "multi.hyper",
+        "multi",
         str(hyper_files.multi),
     )
     assert [ds.name for ds in workbook.datasources] == [

@@ -1,0 +1,132 @@
+"""The site description the simulator tests share (8 workbooks, locked projects, a Guest)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from typing import Any
+
+PAT_SECRET = "pat-secret-Q7x9"
+PASSWORD = "pw-Zk9-unique"
+APP_SECRET = "app-secret-L3m"
+TWB = b"<?xml version='1.0' encoding='utf-8' ?><workbook version='18.1'/>"
+
+
+def packaged_workbook() -> bytes:
+    """A tiny .twbx: a .twb plus a fake extract member (enough for includeExtract=False)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("Permits.twb", TWB)
+        zf.writestr("Data/Extracts/permits.hyper", b"not really hyper")
+    return buf.getvalue()
+
+
+def _rule(kind: str, name: str, **caps: str) -> dict[str, Any]:
+    return {kind: name, "capabilities": caps}
+
+
+def site_spec(**site: Any) -> dict[str, Any]:
+    """A site with 8 workbooks, nested locked projects, groups, a Guest and credentials."""
+    extra = [
+        {"name": f"Report {i}", "project": "Open", "updatedAt": f"2024-0{i}-01T00:00:00Z"}
+        for i in range(1, 5)
+    ]
+    return {
+        "site": {"name": "Test Site", "contentUrl": "test", "guestAccessEnabled": True, **site},
+        "users": [
+            {"name": "admin", "siteRole": "SiteAdministratorCreator", "password": PASSWORD},
+            {"name": "alice", "siteRole": "Creator", "email": "alice@example.org"},
+            {"name": "bob", "siteRole": "Viewer"},
+            {"name": "Guest", "siteRole": "Guest"},
+        ],
+        "groups": [{"name": "Finance", "members": ["alice", "bob"]}],
+        "tokens": [{"name": "ci-token", "secret": PAT_SECRET, "user": "admin"}],
+        "connectedApp": {"clientId": "cid", "secretId": "kid-1", "secretValue": APP_SECRET},
+        "projects": [
+            {
+                "name": "Public",
+                "contentPermissions": "LockedToProject",
+                "permissions": [_rule("group", "All Users", Read="Allow")],
+                "defaultWorkbookPermissions": [
+                    _rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow"),
+                    _rule("user", "Guest", Read="Allow"),
+                ],
+                "defaultDatasourcePermissions": [_rule("group", "All Users", Connect="Allow")],
+            },
+            {"name": "Nested", "parent": "Public"},
+            {
+                "name": "Team",
+                "contentPermissions": "LockedToProjectWithoutNested",
+                "defaultWorkbookPermissions": [_rule("group", "Finance", Read="Allow")],
+            },
+            {
+                "name": "Team Child",
+                "parent": "Team",
+                "defaultWorkbookPermissions": [_rule("user", "alice", Read="Allow")],
+            },
+            {"name": "Open", "owner": "alice"},
+        ],
+        "datasources": [
+            {
+                "name": "Ledger",
+                "project": "Open",
+                "owner": "alice",
+                "contentText": "<datasource/>",
+                "connections": [
+                    {
+                        "type": "postgres",
+                        "serverAddress": "db.example.org",
+                        "serverPort": "5432",
+                        "userName": "svc_ledger",
+                        "embedPassword": True,
+                    }
+                ],
+                "permissions": [
+                    _rule("group", "All Users", Read="Allow", ExportXml="Allow"),
+                    _rule("user", "bob", ExportXml="Deny"),
+                ],
+            }
+        ],
+        "workbooks": [
+            {
+                "name": "Permits",
+                "project": "Nested",
+                "owner": "alice",
+                "hasExtracts": True,
+                "updatedAt": "2024-06-01T00:00:00Z",
+                "contentBytes": packaged_workbook(),
+                "views": [{"name": "Map"}, {"name": "Table"}],
+            },
+            {
+                "name": "Finance Overview",
+                "project": "Open",
+                "showTabs": False,
+                "updatedAt": "2024-05-15T12:30:00Z",
+                "contentText": "<workbook name='fo'/>",
+                "views": [
+                    {
+                        "name": "Summary",
+                        "permissions": [_rule("group", "All Users", Read="Allow")],
+                    },
+                    {"name": "Detail"},
+                ],
+                "connections": [
+                    {
+                        "type": "sqlserver",
+                        "serverAddress": "sql.example.org",
+                        "userName": "reader",
+                        "embedPassword": True,
+                        "datasource": "Budget",
+                    },
+                    {"publishedDatasource": "Ledger"},
+                ],
+                "permissions": [
+                    _rule("group", "Finance", Read="Allow", ExportData="Allow"),
+                    _rule("user", "bob", ViewUnderlyingData="Deny"),
+                ],
+            },
+            {"name": "Team Main", "project": "Team"},
+            {"name": "Team Report", "project": "Team Child"},
+            *extra,
+        ],
+    }

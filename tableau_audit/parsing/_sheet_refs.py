@@ -8,6 +8,7 @@ it is declared within one data source, so one map per data source serves every s
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -30,8 +31,35 @@ _SHEET_LINK = "sheet_link"
 action and tooltip filters: not fields of the data, the real fields are their filter levels."""
 
 
-_QUALIFIED = re.compile(r"\[((?:[^\]]|\]\])*)\]\.\[((?:[^\]]|\]\])*)\]")
-"""``[a].[b]``; the names may hold ``]]`` escapes."""
+_QUALIFIED = re.compile(r"\[([^\]]*(?:\]\][^\]]*)*)\]\.\[([^\]]*(?:\]\][^\]]*)*)\]")
+"""``[a].[b]``; the names may hold ``]]`` escapes. Written as an "unrolled loop" (no
+per-character alternation), which is several times faster on long shelf texts."""
+
+
+_SERIALIZED = re.compile(r'\[([^\]<>"]*(?:\]\][^\]<>"]*)*)\]\.\[([^\]<>"]*(?:\]\][^\]<>"]*)*)\]')
+"""``[a].[b]`` inside serialized XML. A raw ``<``, ``>`` or ``"`` is always markup there
+(lxml escapes them in texts and attribute values), so a match never spans two values."""
+_FORMULA_ATTRIBUTE = re.compile(r' formula="[^"]*"')
+
+
+def serialized_references(element: etree._Element) -> list[tuple[str, str]]:
+    """Every ``[ds].[name]`` in the attribute values and texts of ``element``'s subtree.
+
+    Calc formulas copied into a sheet's deps are skipped: the usage closure reads the data
+    source's own. Serializing the subtree and scanning it once costs a fraction of visiting
+    every attribute from Python.
+    """
+    text = etree.tostring(element, encoding="unicode", with_tail=False)
+    if ' formula="' in text:
+        text = _FORMULA_ATTRIBUTE.sub("", text)
+    return [(_unxml(first), _unxml(second)) for first, second in _SERIALIZED.findall(text)]
+
+
+def _unxml(name: str) -> str:
+    """Undo XML character escapes and ``]]`` in a name matched in serialized XML."""
+    if "&" in name:
+        name = html.unescape(name)
+    return name.replace("]]", "]")
 
 
 def source_line(element: etree._Element) -> int | None:
@@ -64,6 +92,9 @@ def local_name(raw: str) -> str | None:
     """
     if not raw.startswith("["):
         return raw or None
+    inner = raw[1:-1]
+    if raw.endswith("]") and "]" not in inner:
+        return inner  # the common case, without the escape-aware scan
     name, end = read_bracketed(raw, 0)
     if end != len(raw):
         return None
@@ -104,7 +135,7 @@ class RefResolver:
     def resolve(self, raw: Iterable[tuple[str, str]]) -> tuple[FieldRef, ...]:
         """Resolve, drop pseudo-fields and unknown names, de-duplicate keeping order."""
         out: dict[FieldRef, None] = {}
-        for raw_datasource, raw_name in raw:
+        for raw_datasource, raw_name in dict.fromkeys(raw):
             datasource = self.datasource(raw_datasource)
             if datasource is None:
                 continue
@@ -114,6 +145,18 @@ class RefResolver:
                 continue
             out.setdefault(FieldRef(datasource=datasource, field=name))
         return tuple(out)
+
+
+_ALL_DEPENDENCIES = etree.XPath(
+    "worksheets/worksheet/table/view/datasource-dependencies"
+    " | dashboards/dashboard/datasource-dependencies"
+    " | shared-views/shared-view/datasource-dependencies"
+    " | actions/datasource-dependencies"
+    " | datasource-relationships/datasource-dependencies"
+    " | datasources/datasource/datasource-dependencies"
+)
+"""Every place Tableau writes ``datasource-dependencies`` (measured on the corpus); explicit
+paths, because a descendant search walks the whole multi-megabyte tree."""
 
 
 def build_resolver(root: etree._Element, datasources: Sequence[Datasource]) -> RefResolver:
@@ -145,7 +188,7 @@ def build_resolver(root: etree._Element, datasources: Sequence[Datasource]) -> R
             and (group_name := local_name(group.get("name", ""))) is not None
         }
     known.setdefault(PARAMETERS, set())
-    for deps in root.iter("datasource-dependencies"):
+    for deps in cast("list[etree._Element]", _ALL_DEPENDENCIES(root)):
         _index_fields(deps, deps.get("datasource", ""), known, instances, field_captions)
     return RefResolver(
         captions=captions,

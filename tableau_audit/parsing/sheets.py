@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -31,11 +32,11 @@ from tableau_audit.model import Action, BlendLink, Dashboard, Datasource, FieldR
 from tableau_audit.parsing._sheet_actions import parse_actions
 from tableau_audit.parsing._sheet_refs import (
     RefResolver,
-    attributes,
     build_resolver,
     leading_qualifier,
     local_name,
     qualified_references,
+    serialized_references,
     source_line,
 )
 
@@ -54,9 +55,6 @@ class SheetParts:
     blend_links: tuple[BlendLink, ...] = ()
     shared_view_references: tuple[FieldRef, ...] = ()
 
-
-_SKIPPED_ATTRIBUTES = frozenset({"formula"})
-"""Formulas of calcs copied into a sheet's deps: the usage closure reads the data source's own."""
 
 _WORKSHEET_WINDOWS = frozenset({"worksheet", "hidden-worksheet"})
 
@@ -121,41 +119,40 @@ def _windows(root: etree._Element) -> frozenset[str]:
     return frozenset(hidden)
 
 
+_DEPENDENCIES = etree.XPath("table/view/datasource-dependencies | datasource-dependencies")
+_DECLARED = etree.XPath(
+    "table/view/datasources/datasource/@name | datasources/datasource/@name", smart_strings=False
+)
+_FILTERS = etree.XPath(".//filter[@column]")
+
+
 def _collect(subtree: etree._Element) -> _Collected:
-    """One pass over ``subtree``: deps, qualified references and filter levels."""
+    """Deps, qualified references and filter levels of ``subtree``."""
     out = _Collected()
     refs = out.refs
-    for element in subtree.iter(etree.Element):  # elements only, no comments
-        tag = element.tag
-        if tag in ("column", "column-instance"):
-            _dependency(element, tag, out)
-        elif tag == "datasource":
-            parent = element.getparent()
-            if parent is not None and parent.tag == "datasources":
-                out.datasources.append(element.get("name", ""))
-        elif tag == "filter":
-            _filter_levels(element, refs)
-        for key, value in attributes(element):
-            if "].[" in value and key not in _SKIPPED_ATTRIBUTES:
-                refs.extend(qualified_references(value))
-        text = element.text
-        if text and "].[" in text:
-            refs.extend(qualified_references(text))
+    out.datasources.extend(cast("list[str]", _DECLARED(subtree)))
+    for deps in cast("list[etree._Element]", _DEPENDENCIES(subtree)):
+        _dependencies(deps, out)
+    for element in cast("list[etree._Element]", _FILTERS(subtree)):
+        _filter_levels(element, refs)
+    refs.extend(serialized_references(subtree))
     return out
 
 
-def _dependency(element: etree._Element, tag: str, out: _Collected) -> None:
-    """Record a ``datasource-dependencies`` column or column instance."""
-    parent = element.getparent()
-    if parent is None or parent.tag != "datasource-dependencies":
-        return
-    datasource = parent.get("datasource", "")
-    if not out.datasources or out.datasources[-1] != datasource:
-        out.datasources.append(datasource)
-    raw = element.get("column" if tag == "column-instance" else "name", "")
-    name = local_name(raw)
-    if name is not None:
-        out.refs.append((datasource, name))
+def _dependencies(deps: etree._Element, out: _Collected) -> None:
+    """Record the columns and column instances of one ``datasource-dependencies``."""
+    datasource = deps.get("datasource", "")
+    out.datasources.append(datasource)
+    for child in deps:
+        tag = child.tag
+        if tag == "column":
+            name = local_name(child.get("name", ""))
+        elif tag == "column-instance":
+            name = local_name(child.get("column", ""))
+        else:
+            continue
+        if name is not None:
+            out.refs.append((datasource, name))
 
 
 def _filter_levels(element: etree._Element, refs: list[tuple[str, str]]) -> None:

@@ -296,15 +296,20 @@ _ISO_DATE_RE = re.compile(
     r"(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 )
 _SLASH_DATE_RE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})")
+_COMPACT_DATE_RE = re.compile(r"(19|20)(\d{2})(\d{2})(\d{2})")
 
 
 def parse_date(value: str) -> dt.date | None:
     """A calendar date from ISO (``1985-03-12``, with optional time), ``03/12/1985`` (US order,
-    day-first when the first part exceeds 12) or ``12.03.1985`` (day-first); else None."""
+    day-first when the first part exceeds 12), ``12.03.1985`` (day-first) or a compact
+    ``19850312`` (an integer column); else None."""
     try:
         m = _ISO_DATE_RE.fullmatch(value)
         if m is not None:
             return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        m = _COMPACT_DATE_RE.fullmatch(value)
+        if m is not None:
+            return dt.date(int(m.group(1) + m.group(2)), int(m.group(3)), int(m.group(4)))
         m = _SLASH_DATE_RE.fullmatch(value)
         if m is None:
             return None
@@ -350,7 +355,10 @@ def person_name(value: str) -> bool:
     after the first token (``Smith, John``), middle initials (``J.``) and lower-case particles
     (``van``, ``de``) are allowed; organisation words (``Ltd``, ``Holdings``) reject the value.
     Only meaningful with a person-name signal from the column name: ``Consumer`` has the shape.
+    An all-capitals value (``JOHN SMITH``, common in legacy systems) is judged in title case.
     """
+    if value.isupper():
+        value = value.title()
     tokens = value.replace(",", " ", 1).split()
     if not 1 <= len(tokens) <= 4 or len(value) > 60 or len(value) < 2:
         return False

@@ -9,7 +9,6 @@ it is declared within one data source, so one map per data source serves every s
 from __future__ import annotations
 
 import html
-import logging
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,8 +18,6 @@ from lxml import etree
 
 from tableau_audit.model import Calculation, Column, Datasource, FieldRef, Group
 from tableau_audit.parsing.formula import read_bracketed
-
-logger = logging.getLogger(__name__)
 
 PARAMETERS = "Parameters"
 """The reserved data source holding the workbook's parameters."""
@@ -140,10 +137,10 @@ class RefResolver:
             if datasource is None:
                 continue
             name = self.field(datasource, raw_name)
-            if name is None:
-                logger.debug("not a field of %s: %s", datasource, raw_name)
-                continue
-            out.setdefault(FieldRef(datasource=datasource, field=name))
+            # NOTE: a dropped name is not logged: raw references can come from filter members,
+            # which are data values.
+            if name is not None:
+                out.setdefault(FieldRef(datasource=datasource, field=name))
         return tuple(out)
 
 

@@ -13,10 +13,11 @@ Input is a workbook root already normalised by :func:`tableau_audit.parsing.xml.
   tooltip pseudo-fields ``[Action (State)]`` / ``[Tooltip (State)]``.
 
 A reference survives only if it names a field the data source really defines (a column, calc,
-group, parameter or a dependency of some sheet). This drops the pseudo-fields
-(``[:Measure Names]``, ``[Multiple Values]``, ``[Latitude (generated)]``, ``[Number of Records]``
-when it is not a calc, ``[__tableau_internal_object_id__]``, ``[Tooltip (…)]``) without a
-hand-kept list, and keeps a real field that happens to have such a name.
+group, parameter or a dependency of some sheet). That drops most pseudo-fields without a
+hand-kept list (``[Multiple Values]``, ``[Latitude (generated)]``, ``[Number of Records]`` when
+it is not a calc, ``[__tableau_internal_object_id__].[…]``). Two kinds are declared in the data
+source and so are dropped by rule: ``:``-prefixed names (``[:Measure Names]``) and the generated
+``[Action (…)]`` / ``[Tooltip (…)]`` filter groups (``user:auto-column='sheet_link'``).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ _WORKSHEET_WINDOWS = frozenset({"worksheet", "hidden-worksheet"})
 
 @dataclass(slots=True)
 class _Collected:
-    """Raw ``(datasource, name)`` references of one subtree, in document order."""
+    """Raw (unresolved) ``(datasource, name)`` references of one subtree."""
 
     refs: list[tuple[str, str]] = field(default_factory=list)
     datasources: list[str] = field(default_factory=list)
@@ -73,7 +74,7 @@ def parse_sheets(
 ) -> SheetParts:
     """Read worksheets, dashboards, actions, blend links and shared views under ``root``."""
     resolver = build_resolver(root, datasources)
-    windows = _windows(root)
+    hidden = _hidden_worksheets(root)
     sheet_sources: dict[str, tuple[str, ...]] = {}
     worksheets = []
     for element in root.iterfind("worksheets/worksheet"):
@@ -85,7 +86,7 @@ def parse_sheets(
             Worksheet(
                 name=name,
                 references=refs,
-                hidden=name in windows,
+                hidden=name in hidden,
                 line=source_line(element),
             )
         )
@@ -107,7 +108,7 @@ def parse_sheets(
     )
 
 
-def _windows(root: etree._Element) -> frozenset[str]:
+def _hidden_worksheets(root: etree._Element) -> frozenset[str]:
     """Names of hidden worksheets (``hidden='true'``, or the pre-10 ``hidden-worksheet`` class)."""
     hidden = set()
     for window in root.iterfind("windows/window"):

@@ -34,8 +34,10 @@ per-character alternation), which is several times faster on long shelf texts.""
 
 
 _SERIALIZED = re.compile(r'\[([^\]<>"]*(?:\]\][^\]<>"]*)*)\]\.\[([^\]<>"]*(?:\]\][^\]<>"]*)*)\]')
-"""``[a].[b]`` inside serialized XML. A raw ``<``, ``>`` or ``"`` is always markup there
-(lxml escapes them in texts and attribute values), so a match never spans two values."""
+"""``[a].[b]`` inside serialized XML. A raw ``<`` or ``>`` is always markup there, and so is a
+raw ``"`` outside texts (lxml escapes it in attribute values), so a match never spans two
+values. NOTE: the price is that a name holding ``"`` is missed in a *text* (shelf, slice or
+tooltip run); it is still read from the sheet's deps, which list every field anyway."""
 _FORMULA_ATTRIBUTE = re.compile(r' formula="[^"]*"')
 
 

@@ -300,3 +300,27 @@ def test_shared_views() -> None:
 
 def test_empty_workbook() -> None:
     assert parse("") == SheetParts()
+
+
+def test_escaped_and_xml_special_names() -> None:
+    # ``]]`` escapes a bracket inside a name (group names such as
+    # ``[[Exclusions (Country Name,YEAR(Date))]]]`` in tabcmd's WorldIndicators.tds); ``&``,
+    # ``<`` and quotes must survive the serialized scan.
+    datasources = DATASOURCES.replace(
+        "<column datatype='string' name='[First Name]'",
+        "<group name='[[Exclusions (Region)]]]' user:auto-column='exclude' />"
+        "<column datatype='string' name='[R&amp;D &lt;&quot;x&quot;&gt;]' />"
+        "<column datatype='string' name='[R&amp;D &lt;&apos;x&apos;&gt;]' />"
+        "<column datatype='string' name='[First Name]'",
+    )
+    view = f"""
+      <filter class='categorical' column='[{DS}].[[Exclusions (Region)]]]' />
+      <slices><column>[{DS}].[R&amp;D &lt;'x'&gt;]</column></slices>
+      <sort column='[{DS}].[R&amp;D &lt;&quot;x&quot;&gt;]' />"""
+    root = workbook(f"<worksheets>{worksheet('S', view)}</worksheets>", datasources=datasources)
+    parts = parse_sheets(root, MODEL, "t.twb")
+    assert fields(parts.worksheets[0].references) == {
+        (DS, "[Exclusions (Region)]"),
+        (DS, 'R&D <"x">'),
+        (DS, "R&D <'x'>"),
+    }

@@ -208,7 +208,7 @@ def _status(
 def _rows_inserted(element: etree._Element) -> int | None:
     """Rows after the refresh history: the last full ``create`` plus later increments."""
     total: int | None = None
-    for event in element.iterfind("refresh/refresh-event"):
+    for event in element.iter("refresh-event"):
         rows = _to_int(event.get("rows-inserted"))
         if rows is None:
             continue

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
-from typing import Any, cast
 
 from lxml import etree
 
@@ -55,6 +53,13 @@ _REASONS = {
     "ERR_UNDEFINED_ENTITY": "the XML uses an undefined entity",
     "ERR_INTERNAL_ERROR": "the XML exceeds the parser's safety limits (too deep or too large)",
     "ERR_RESOURCE_LIMIT": "the XML exceeds the parser's safety limits (too deep or too large)",
+}
+
+
+_ERROR_NAMES = {
+    int(getattr(etree.ErrorTypes, name)): name
+    for name in _REASONS
+    if hasattr(etree.ErrorTypes, name)
 }
 
 
@@ -129,14 +134,15 @@ def _has_doctype(data: bytes) -> bool:
 
 
 def _syntax_reason(exc: etree.XMLSyntaxError) -> str:
-    """Describe a libxml2 error by its kind and position only."""
-    entries: list[Any] = list(cast("Iterable[Any]", exc.error_log))
-    if not entries:
-        return "not well-formed XML"
-    error = entries[0]
-    kind = str(error.type_name)
-    text = _REASONS.get(kind, f"not well-formed XML ({kind.removeprefix('ERR_').lower()})")
-    return f"{text} (line {int(error.line)}, column {int(error.column)})"
+    """Describe a libxml2 error by its kind and position only.
+
+    NOTE: ``exc.error_log`` can carry errors of earlier documents, so only the exception's own
+    code and position are used.
+    """
+    code = int(getattr(exc, "code", 0))
+    text = _REASONS.get(_ERROR_NAMES.get(code, ""), f"not well-formed XML (libxml2 error {code})")
+    line, column = exc.position
+    return f"{text} (line {line}, column {column})"
 
 
 def _rewrite_fcp(data: bytes) -> bytes:

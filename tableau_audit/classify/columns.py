@@ -1,0 +1,80 @@
+"""Per-column verdict: name (and, from issue 3, value) evidence → :class:`ColumnClassification`.
+
+:func:`classify_column` is the one entry point the engine calls. It applies the policy's
+allow-lists, collects the evidence and hands it to :func:`combine`, the single place where evidence
+becomes a verdict (pii-detection.md §1.4). The verdict carries the evidence behind it in
+``signals``: tokens and scores, never a sampled value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from tableau_audit.classify.names import NameMatch, classify_name
+from tableau_audit.classify.policy import Policy
+from tableau_audit.classify.types import ColumnClassification
+
+__all__ = ["classify_column", "combine", "name_signal"]
+
+
+def classify_column(
+    *,
+    datasource_caption: str,
+    name: str,
+    remote_name: str,
+    caption: str,
+    datatype: str,
+    values: Sequence[str] | None,
+    policy: Policy,
+) -> ColumnClassification | None:
+    """Classify one column; None when it is allow-listed or not confidential enough to report.
+
+    With ``values=None`` (no extract, a live connection, a CI run without data) the verdict is
+    name-only. NOTE: sampled values are accepted but not evaluated yet; value evidence is issue 3,
+    and until it is wired into :func:`combine` every verdict stays ``name_only``.
+    """
+    if policy.allows_datasource(datasource_caption) or policy.allows_column(
+        datasource_caption, (name, remote_name, caption)
+    ):
+        return None
+    match = classify_name(
+        name=name,
+        remote_name=remote_name,
+        caption=caption,
+        datatype=datatype,
+        policy=policy,
+        context=datasource_caption,
+    )
+    return combine(name_match=match, policy=policy)
+
+
+def combine(*, name_match: NameMatch | None, policy: Policy) -> ColumnClassification | None:
+    """Turn the evidence about one column into a verdict, or None below the policy threshold.
+
+    Name-only for now: the confidence is the name score. Value evidence joins here as
+    ``confidence = w_name · name + w_values · ratio`` (pii-detection.md §1.4).
+    """
+    if name_match is None or name_match.score < policy.min_confidence:
+        return None
+    return ColumnClassification(
+        pii_type=name_match.pii_type,
+        tier=name_match.tier,
+        confidence=name_match.score,
+        name_only=True,
+        signals={"name": name_signal(name_match)},
+    )
+
+
+def name_signal(match: NameMatch) -> Mapping[str, object]:
+    """The name evidence as plain data for ``signals["name"]`` (reports serialise it as is)."""
+    signal: dict[str, object] = {
+        "matched_on": match.matched_on,
+        "tokens": match.tokens,
+        "matched": match.matched,
+        "rule": match.rule,
+        "score": match.score,
+    }
+    if match.contradicted:
+        signal["contradicted"] = True
+        signal["reasons"] = match.reasons
+    return signal

@@ -1,0 +1,217 @@
+"""Secrets stored in connection attributes, custom SQL and formulas (TA301, TA303).
+
+Two entry points: :func:`scan_attribute` knows what each Tableau connection attribute holds
+(tableau-format.md §5, §14): a non-empty ``password``, a MapBox ``api-key``, ``access_token=`` in a
+map URL, ``PWD=`` in ODBC extras or JDBC properties, credentials in initial SQL or a query band.
+:func:`scan_text` looks for credentials written into SQL or formula text. Both also recognise the
+shape of well-known tokens anywhere (AWS, GitHub, Google, Slack, JWT, PEM private keys, MapBox).
+
+A :class:`SecretMatch` holds the kind and a masked form only. :func:`mask_secret` shows at most a
+three-character kind prefix (``pk.``) of a recognised token, and the length; nothing of a password.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+__all__ = ["SecretMatch", "mask_secret", "scan_attribute", "scan_text"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretMatch:
+    """A secret found in a file: what kind it is and a masked form. Never the secret itself."""
+
+    kind: str
+    """``password``, ``api-key``, ``access-token``, ``connection-string-password``, ``jwt``, ..."""
+    masked: str
+    """Output of :func:`mask_secret`."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    kind: str
+    start: int
+    end: int
+    attribute_level: bool = False
+
+
+_TOKEN_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("mapbox-token", re.compile(r"\b(?:pk|sk|tk)\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")),
+    ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_\w{22,255})\b")),
+    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])")),
+    ("slack-token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}")),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")),
+    (
+        "private-key",
+        re.compile(
+            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"
+            r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----)?"
+        ),
+    ),
+)
+"""Token shapes recognised anywhere (pii-detection.md §3, detect-secrets' plugins)."""
+
+_KIND_PREFIXES: tuple[tuple[re.Pattern[str], int], ...] = (
+    (re.compile(r"(?:pk|sk|tk)\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), 3),
+    (re.compile(r"gh[pousr]_[A-Za-z0-9]{36,255}"), 3),
+    (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), 3),
+    (re.compile(r"(?:AKIA|ASIA)[0-9A-Z]{16}"), 3),
+    (re.compile(r"AIza[0-9A-Za-z_-]{35}"), 3),
+    (re.compile(r"xox[abposr]-[0-9A-Za-z-]{10,}"), 3),
+)
+"""Whole-value shapes whose first three characters name the kind and reveal nothing else."""
+
+_LOGIN_KEYS = r"pwd|password|passwd|pass"
+_NAMED_CREDENTIAL_KEYS = (
+    r"access_?token|auth_?token|client_?secret|api_?key|apikey|access_?key|secret_?key|private_?key"
+)
+_LOOSE_CREDENTIAL_KEYS = rf"{_NAMED_CREDENTIAL_KEYS}|token|secret|sas|sig|signature|key"
+
+
+def _key_value(keys: str, boundary: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?:^|(?<=[{boundary}]))(?P<key>{keys})\s*=\s*"
+        r"(?P<value>\{[^}]*\}|\"[^\"]*\"|'[^']*'|[^;&\s'\"]+)",
+        re.IGNORECASE,
+    )
+
+
+_KEY_VALUE_LOOSE = _key_value(rf"{_LOGIN_KEYS}|{_LOOSE_CREDENTIAL_KEYS}", r";&?\s")
+"""In a connection string or URL every ``key=value`` pair is a setting, so generic names count."""
+_KEY_VALUE_TEXT = _key_value(rf"{_LOGIN_KEYS}|{_NAMED_CREDENTIAL_KEYS}", r";&?'\"")
+"""In SQL or a formula, a pair counts only inside a connection-string literal (after ``;`` or a
+quote): ``WHERE password=hash_col`` and ``WHERE key=5`` compare columns."""
+_URL_USERINFO = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:(?P<value>[^/\s@'\"]+)@", re.I)
+_SQL_PASSWORD = re.compile(
+    r"\b(?:password|passwd|pwd)\]?(?:\s*(?:=|:=|==)\s*|\s+)(?P<q>['\"])(?P<value>[^'\"]+)(?P=q)",
+    re.I,
+)
+_SQL_IDENTIFIED_BY = re.compile(
+    r"\bidentified\s+by\s+(?:(?P<q>['\"])(?P<value>[^'\"]+)(?P=q)|(?P<bare>(?!values\b)\w+))", re.I
+)
+_PLACEHOLDER = re.compile(r"^(?:\$\{?\w*\}?|%\(?\w*\)?s?|\{\w*\}|<[^>]*>|\?|\*+|x+|:\w+)$", re.I)
+
+_PASSWORD_ATTRIBUTES = frozenset({"password"})
+_KEY_ATTRIBUTES = frozenset({"api-key", "apikey", "api_key"})
+_CONNECTION_STRING_ATTRIBUTES = frozenset(
+    {"odbc-connect-string-extras", "jdbcurl", "jdbcproperties", "odbc-extras", "connection-string"}
+)
+_SQL_ATTRIBUTES = frozenset({"one-time-sql", "query-band-spec", "initial-sql"})
+
+
+def mask_secret(value: str) -> str:
+    """``***`` plus the length; a recognised token keeps its three-character kind prefix.
+
+    ``pk.eyJ1Ijoi…`` → ``pk.***(84 chars)``; ``hunter2`` → ``***(7 chars)``. The prefix is shown
+    only when the whole value has a known token shape, so a password that merely starts like a
+    token reveals nothing.
+    """
+    if not value:
+        return ""
+    shown = next((value[:n] for shape, n in _KIND_PREFIXES if shape.fullmatch(value)), "")
+    return f"{shown}***({len(value)} chars)"
+
+
+def scan_attribute(attribute: str, value: str) -> tuple[SecretMatch, ...]:
+    """Secrets in one attribute of a ``connection`` element, knowing what the attribute holds."""
+    name = attribute.strip().lower()
+    if not value.strip():
+        return ()
+    hits: list[_Hit] = []
+    if name in _PASSWORD_ATTRIBUTES:
+        hits.append(_Hit("password", 0, len(value), attribute_level=True))
+    elif name in _KEY_ATTRIBUTES:
+        hits.append(_Hit("api-key", 0, len(value), attribute_level=True))
+    elif name in _CONNECTION_STRING_ATTRIBUTES:
+        hits.extend(_key_values(value, login_kind="connection-string-password"))
+        hits.extend(_url_userinfo(value, kind="connection-string-password"))
+    elif name in _SQL_ATTRIBUTES:
+        hits.extend(_sql_credentials(value))
+        hits.extend(_key_values(value, login_kind="sql-credential", loose=name != "one-time-sql"))
+    elif "=" in value and ("://" in value or "?" in value or "&" in value):
+        hits.extend(_key_values(value, login_kind="url-password"))
+        hits.extend(_url_userinfo(value, kind="url-password"))
+    hits.extend(_token_shapes(value))
+    return _matches(value, hits)
+
+
+def scan_text(text: str) -> tuple[SecretMatch, ...]:
+    """Credentials and token shapes written into custom SQL, initial SQL or a formula."""
+    if not text.strip():
+        return ()
+    hits = [
+        *_sql_credentials(text),
+        *_key_values(text, login_kind="sql-credential", loose=False),
+        *_url_userinfo(text, kind="url-password"),
+        *_token_shapes(text),
+    ]
+    return _matches(text, hits)
+
+
+def _matches(text: str, hits: Iterable[_Hit]) -> tuple[SecretMatch, ...]:
+    """Masked matches in text order; a token inside an already-reported secret is not repeated."""
+    kept: list[_Hit] = []
+    ordered = sorted(hits, key=lambda h: (not h.attribute_level, h.start, -(h.end - h.start)))
+    for hit in ordered:
+        if any(hit.start < other.end and other.start < hit.end for other in kept):
+            continue
+        kept.append(hit)
+    kept.sort(key=lambda h: h.start)
+    return tuple(SecretMatch(kind=h.kind, masked=mask_secret(text[h.start : h.end])) for h in kept)
+
+
+def _token_shapes(text: str) -> Iterator[_Hit]:
+    for kind, shape in _TOKEN_SHAPES:
+        for found in shape.finditer(text):
+            yield _Hit(kind, found.start(), found.end())
+
+
+def _key_values(text: str, *, login_kind: str, loose: bool = True) -> Iterator[_Hit]:
+    """``PWD=…;``, ``access_token=…&``, ``password={…}`` pairs whose value is not a placeholder."""
+    pattern = _KEY_VALUE_LOOSE if loose else _KEY_VALUE_TEXT
+    for found in pattern.finditer(text):
+        start, end = _unquoted_span(found, "value")
+        if not _is_real(text[start:end]):
+            continue
+        key = found.group("key").lower()
+        if re.fullmatch(_LOGIN_KEYS, key):
+            kind = login_kind
+        elif "token" in key:
+            kind = "access-token"
+        elif "key" in key:
+            kind = "api-key"
+        else:
+            kind = "client-secret"
+        yield _Hit(kind, start, end)
+
+
+def _url_userinfo(text: str, *, kind: str) -> Iterator[_Hit]:
+    for found in _URL_USERINFO.finditer(text):
+        if _is_real(found.group("value")):
+            yield _Hit(kind, found.start("value"), found.end("value"))
+
+
+def _sql_credentials(text: str) -> Iterator[_Hit]:
+    """``PASSWORD 'x'``, ``password = 'x'``, ``IDENTIFIED BY 'x'`` (quoted literals only, or a bare
+    Oracle identifier after IDENTIFIED BY): a comparison with a column is not a credential."""
+    for pattern in (_SQL_PASSWORD, _SQL_IDENTIFIED_BY):
+        for found in pattern.finditer(text):
+            group = "value" if found.group("value") is not None else "bare"
+            if _is_real(found.group(group)):
+                yield _Hit("sql-credential", found.start(group), found.end(group))
+
+
+def _unquoted_span(found: re.Match[str], group: str) -> tuple[int, int]:
+    start, end = found.span(group)
+    if end - start >= 2 and found.group(group)[0] in "{'\"":
+        return start + 1, end - 1
+    return start, end
+
+
+def _is_real(value: str) -> bool:
+    """False for empty values and placeholders (``?``, ``${DB_PASS}``, ``<password>``, ``****``)."""
+    stripped = value.strip()
+    return bool(stripped) and not _PLACEHOLDER.match(stripped)

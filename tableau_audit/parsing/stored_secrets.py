@@ -12,27 +12,21 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from tableau_audit.classify.secrets import scan_attribute, scan_text
 from tableau_audit.model import Relation, StoredSecret
 from tableau_audit.parsing.names import line_of
-
-try:
-    from tableau_audit.classify import secrets as _secrets  # type: ignore[attr-defined,unused-ignore]
-except ImportError:  # pragma: no cover - TODO(H3): drop once classify/secrets.py lands
-    _secrets = None
 
 __all__ = ["scan_connection", "scan_custom_sql"]
 
 
 def scan_connection(element: etree._Element, place: tuple[str, ...]) -> Iterator[StoredSecret]:
     """Secrets in the attributes of one ``connection`` element."""
-    if _secrets is None:
-        return
     label = element.get("class") or element.get("name") or "connection"
     where = (*place, f"connection:{label}")
     for attribute, value in element.items():
-        if not value or not isinstance(attribute, str):
+        if not value or not isinstance(attribute, str) or not isinstance(value, str):
             continue
-        for match in _secrets.scan_attribute(attribute, value):
+        for match in scan_attribute(attribute, value):
             yield StoredSecret(
                 kind=match.kind,
                 place=where,
@@ -44,10 +38,10 @@ def scan_connection(element: etree._Element, place: tuple[str, ...]) -> Iterator
 
 def scan_custom_sql(relation: Relation, place: tuple[str, ...]) -> Iterator[StoredSecret]:
     """Secrets written into a custom SQL query."""
-    if not relation.custom_sql or _secrets is None:
+    if not relation.custom_sql:
         return
     where = (*place, f"relation:{relation.name}")
-    for match in _secrets.scan_text(relation.custom_sql):
+    for match in scan_text(relation.custom_sql):
         yield StoredSecret(
             kind=match.kind,
             place=where,

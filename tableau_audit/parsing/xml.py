@@ -32,13 +32,14 @@ _FCP = b"_.fcp."
 # walk over every element and attribute of a multi-megabyte workbook costs as much as the
 # parse itself. XML names cannot contain quotes, spaces, '=', '/' or '>', and attribute values
 # cannot contain their own delimiter, so these patterns match whole names and attributes.
-_FCP_TRUE = re.compile(rb"_\.fcp\.[A-Za-z0-9_-]+\.true\.\.\.")
-_FCP_FALSE_ATTRIBUTE = re.compile(
-    rb"""_\.fcp\.[A-Za-z0-9_-]+\.false\.\.\.[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*')"""
+_FCP_NAME = re.compile(
+    rb"_\.fcp\.[A-Za-z0-9_-]+\."
+    rb"(?:(?P<true>true)\.\.\."
+    rb"""|false\.\.\.[^\s=/>]+(?P<attribute>\s*=\s*(?:"[^"]*"|'[^']*'))?)"""
 )
-_FCP_FALSE_TAG = re.compile(rb"_\.fcp\.[A-Za-z0-9_-]+\.false\.\.\.[^\s/>]+")
 _DROPPED = "fcp-dropped"
 """Tag given to ``.false...`` elements so they can be stripped in one C-level pass."""
+_DROPPED_TAG = _DROPPED.encode()
 
 # libxml2 error kinds mapped to a plain description that quotes nothing from the document.
 _REASONS = {
@@ -146,13 +147,14 @@ def _syntax_reason(exc: etree.XMLSyntaxError) -> str:
 
 
 def _rewrite_fcp(data: bytes) -> bytes:
-    """Rename ``.true...`` names to their plain form, drop ``.false...`` attributes, and tag
-    ``.false...`` elements for removal. Newlines are kept so ``sourceline`` stays exact."""
-    data = _FCP_TRUE.sub(b"", data)
-    data = _FCP_FALSE_ATTRIBUTE.sub(_keep_newlines, data)
-    # NOTE: every ``.false...`` name left after the attribute pass is an element tag.
-    return _FCP_FALSE_TAG.sub(_DROPPED.encode(), data)
+    """One pass: strip ``.true...`` prefixes, drop ``.false...`` attributes (keeping their
+    newlines so ``sourceline`` stays exact) and rename ``.false...`` elements for removal."""
+    return _FCP_NAME.sub(_replace_fcp, data)
 
 
-def _keep_newlines(match: re.Match[bytes]) -> bytes:
-    return b"\n" * match.group(0).count(b"\n")
+def _replace_fcp(match: re.Match[bytes]) -> bytes:
+    if match.group("true"):
+        return b""
+    if match.group("attribute") is not None:
+        return b"\n" * match.group(0).count(b"\n")
+    return _DROPPED_TAG

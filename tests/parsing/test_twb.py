@@ -60,6 +60,8 @@ WORKBOOK = f"""<?xml version='1.0' encoding='utf-8' ?>
           </relation>
           <relation connection='postgres.2' name='Pay (Custom SQL)' type='text'
             >SELECT id, salary FROM pay</relation>
+          <relation connection='postgres.2' name='S3 (Custom SQL)' type='text'
+            >SELECT * FROM s3('bucket', 'AKIAIOSFODNN7EXAMPLE')</relation>
         </relation>
         <metadata-records>
           <metadata-record class='capability'>
@@ -238,6 +240,13 @@ def test_relations_include_joins_and_custom_sql(workbook_xml: bytes) -> None:
             custom_sql="SELECT id, salary FROM pay",
             line=line("(Custom SQL)' type='text'"),
         ),
+        Relation(
+            name="S3 (Custom SQL)",
+            relation_type="text",
+            connection="postgres.2",
+            custom_sql="SELECT * FROM s3('bucket', 'AKIAIOSFODNN7EXAMPLE')",
+            line=line("'S3 (Custom SQL)'"),
+        ),
     )
 
 
@@ -314,6 +323,19 @@ def test_single_table_extract_mapping(workbook_xml: bytes) -> None:
     )
     assert extract.row_count_hint == 107
     assert (extract.status, extract.file) == (ExtractStatus.NOT_PACKAGED, None)
+
+
+def test_stored_secrets_are_masked_with_their_place(workbook_xml: bytes) -> None:
+    workbook = build_workbook(parse_xml(workbook_xml, "b"), source="b", name="b")
+    found = [(s.kind, s.place, s.attribute, s.line) for s in workbook.secrets]
+    assert found == [
+        ("password", ("datasource:Staff", "connection:postgres"), "password",
+         line("class='postgres'")),
+        ("aws-access-key", ("datasource:Staff", "relation:S3 (Custom SQL)"), "custom-sql",
+         line("'S3 (Custom SQL)'")),
+    ]  # fmt: skip
+    assert "pw1" not in repr(workbook)
+    assert all("AKIAIOSFODNN7EXAMPLE" not in s.masked for s in workbook.secrets)
 
 
 def test_published_reference(workbook_xml: bytes) -> None:

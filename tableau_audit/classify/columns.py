@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from tableau_audit.classify.names import NameMatch, classify_name
 from tableau_audit.classify.policy import Policy
+from tableau_audit.classify.scoring import classify_values
 from tableau_audit.classify.types import ColumnClassification
 
 __all__ = ["classify_column", "combine", "name_signal"]
@@ -30,8 +31,8 @@ def classify_column(
     """Classify one column; None when it is allow-listed or not confidential enough to report.
 
     With ``values=None`` (no extract, a live connection, a CI run without data) the verdict is
-    name-only. NOTE: sampled values are accepted but not evaluated yet; value evidence is issue 3,
-    and until it is wired into :func:`combine` every verdict stays ``name_only``.
+    name-only. With sampled values (cast to text), the name signal and the value evidence are
+    weighed together by :func:`tableau_audit.classify.scoring.classify_values`.
     """
     if policy.allows_datasource(datasource_caption) or policy.allows_column(
         datasource_caption, (name, remote_name, caption)
@@ -45,7 +46,19 @@ def classify_column(
         policy=policy,
         context=datasource_caption,
     )
-    return combine(name_match=match, policy=policy)
+    name_only = combine(name_match=match, policy=policy)
+    if values is None:
+        return name_only
+    # NOTE: value evidence (issue 3) lives in scoring.py; the name-only path above is unchanged.
+    return classify_values(
+        name=match,
+        names=(name, remote_name, caption),
+        datatype=datatype,
+        values=values,
+        policy=policy,
+        name_only=name_only,
+        name_signals=name_signal(match) if match is not None else None,
+    )
 
 
 def combine(*, name_match: NameMatch | None, policy: Policy) -> ColumnClassification | None:

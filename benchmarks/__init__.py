@@ -1,0 +1,1 @@
+"""Benchmarks and labelled evaluation sets (run with ``python -m benchmarks.<name>``)."""

@@ -34,6 +34,8 @@ MIN_DISTINCT_RATIO = 0.5
 _SSN_IN_TEXT_RE = re.compile(r"(?<![\d-])\d{3}([- ])\d{2}\1\d{4}(?![\d-])")
 _CARD_IN_TEXT_RE = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _MIN_PHONE_DIGITS = 7
+MAX_SCAN_CHARS = 10_000
+"""Only the start of a very long value is searched, so one huge cell cannot stall a run."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,7 +65,8 @@ def is_prose(value: str) -> bool:
 
 
 def embedded_types(text: str, region: str) -> frozenset[PiiType]:
-    """The types of PII found anywhere inside ``text`` (validated, not just pattern-shaped)."""
+    """The types of PII found inside ``text`` (validated, not just pattern-shaped)."""
+    text = text[:MAX_SCAN_CHARS]
     found: set[PiiType] = set()
     if "@" in text and any(
         is_known_tld(m.group(1)) for m in validators.EMAIL_IN_TEXT_RE.finditer(text)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -83,6 +84,8 @@ _MASKS: dict[Detector, Callable[[str], str] | None] = {
 }
 
 _BOOLEAN_TYPES = frozenset({"boolean", "bool"})
+_DECIMAL_TYPES = frozenset({"real", "double", "double precision", "float", "numeric", "decimal"})
+_ZERO_SCALE_RE = re.compile(r"(?<=\d)\.0+$")
 _DATE_TYPES = frozenset({"date", "datetime", "timestamp", "timestamp_tz", "timestamptz"})
 
 
@@ -231,6 +234,10 @@ def evaluate_values(
     """
     cleaned = [v.strip() for v in values]
     cleaned = [v for v in cleaned if v]
+    if datatype.lower() in _DECIMAL_TYPES:
+        # NOTE: Hyper renders an integral NUMERIC/DOUBLE as ``123456789.00``: drop the zero scale
+        # so an id or phone number stored as a decimal is judged by its digits.
+        cleaned = [_ZERO_SCALE_RE.sub("", v) for v in cleaned]
     n = len(cleaned)
     distinct_ratio = len({hash(v) for v in cleaned}) / n if n else 0.0
     if not n or datatype.lower() in _BOOLEAN_TYPES:

@@ -340,6 +340,17 @@ def test_evaluate_bare_nine_digits_are_weak() -> None:
     assert ev.ratio(PiiType.SSN, with_name=True) == 1.0
 
 
+def test_evaluate_decimal_columns_drop_a_zero_scale() -> None:
+    values = ["(415) 555-2671", "4155552672.00", "4155552673.0", "4155552674.5"]
+    ev = evaluate_values(values, datatype="real")
+    phone = ev.get(PiiType.PHONE)
+    assert phone is not None
+    assert (phone.matched, phone.strong) == (3, 1)
+    as_text = evaluate_values(values, datatype="string").get(PiiType.PHONE)
+    assert as_text is not None
+    assert as_text.matched == 1
+
+
 def test_evaluate_booleans_and_years_are_never_pii() -> None:
     assert evaluate_values(["1", "0", "1"], datatype="boolean").types == ()
     assert evaluate_values(["true", "false"], datatype="string").types == ()

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -198,19 +199,18 @@ class _Tally:
 
     matched: int = 0
     strong: int = 0
-    distinct: set[int] = field(default_factory=set)
+    distinct: int = 0
     per_detector: dict[Detector, int] = field(default_factory=dict)
     exemplars: list[str] = field(default_factory=list)
 
 
-def _record(tally: _Tally, value: str, found: dict[Detector, bool]) -> None:
-    """Count one value for one type; keep a masked exemplar while fewer than three are held."""
-    tally.matched += 1
-    tally.strong += any(found.values())
-    # NOTE: hash() keeps the distinct count without holding on to the value itself.
-    tally.distinct.add(hash(value))
+def _record(tally: _Tally, value: str, count: int, found: dict[Detector, bool]) -> None:
+    """Count one distinct value (seen ``count`` times) for one type; keep up to three masks."""
+    tally.matched += count
+    tally.strong += count if any(found.values()) else 0
+    tally.distinct += 1
     for det in found:
-        tally.per_detector[det] = tally.per_detector.get(det, 0) + 1
+        tally.per_detector[det] = tally.per_detector.get(det, 0) + count
     masker = next((m for det in found if (m := _MASKS[det]) is not None), None)
     if masker is not None and len(tally.exemplars) < MAX_EXEMPLARS:
         masked = masker(value)
@@ -239,20 +239,23 @@ def evaluate_values(
         # so an id or phone number stored as a decimal is judged by its digits.
         cleaned = [_ZERO_SCALE_RE.sub("", v) for v in cleaned]
     n = len(cleaned)
-    distinct_ratio = len({hash(v) for v in cleaned}) / n if n else 0.0
+    counts = Counter(cleaned)
+    distinct_ratio = len(counts) / n if n else 0.0
     if not n or datatype.lower() in _BOOLEAN_TYPES:
         return ValueEvidence(sample_size=n, distinct_ratio=distinct_ratio)
     is_date_type = datatype.lower() in _DATE_TYPES
     anchor = today or dt.date.today()
     tallies: dict[PiiType, _Tally] = {}
-    for value in cleaned:
+    # NOTE: each distinct value is validated once (categories, flags and codes repeat a lot);
+    # Counter keeps first-seen order, so exemplars stay deterministic.
+    for value, count in counts.items():
         hits = _detect(value, is_date_type=is_date_type, region=region, today=anchor)
         by_type: dict[PiiType, dict[Detector, bool]] = {}
         for det, strong in hits.items():
             by_type.setdefault(DETECTOR_TYPES[det], {})[det] = strong
         for pii_type, found in by_type.items():
             tally = tallies.setdefault(pii_type, _Tally())
-            _record(tally, value, found)
+            _record(tally, value, count, found)
     return ValueEvidence(
         sample_size=n,
         distinct_ratio=distinct_ratio,
@@ -267,7 +270,7 @@ def _freeze(pii_type: PiiType, tally: _Tally) -> TypeEvidence:
         pii_type=pii_type,
         matched=tally.matched,
         strong=tally.strong,
-        distinct=len(tally.distinct),
+        distinct=tally.distinct,
         detectors=tuple((d, tally.per_detector[d]) for d in Detector if d in tally.per_detector),
         exemplars=tuple(tally.exemplars),
     )

@@ -264,12 +264,8 @@ def _keys(table: Mapping[str, object], allowed: tuple[str, ...], where: _Where) 
     for key in table:
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
-            hint = (
-                f" (did you mean '{close[0]}'?)"
-                if close
-                else f"; expected one of {', '.join(allowed)}"
-            )
-            raise where.child(key).error(f"unknown key{hint}")
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise where.child(key).error(f"unknown key{hint}; expected one of {', '.join(allowed)}")
 
 
 def _table(value: object, where: _Where) -> Mapping[str, object]:

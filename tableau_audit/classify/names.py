@@ -120,11 +120,15 @@ def _split_suffix(name: str) -> tuple[str, str]:
     return _DUPLICATE_MARK.sub("", text), ""
 
 
-def _tokens(text: str) -> tuple[str, ...]:
+def _words(text: str) -> list[str]:
+    """Lower-case words of a name as written: split, but no abbreviation expanded."""
     text = text.replace("'", "").replace("\u2019", "")
     text = text.replace("#", " number ").replace("%", " percent ")
-    words = [w.lower() for w in _WORD.findall(_CAMEL.sub(" ", text))]
-    merged = _merge_email(words)
+    return _merge_email([w.lower() for w in _WORD.findall(_CAMEL.sub(" ", text))])
+
+
+def _tokens(text: str) -> tuple[str, ...]:
+    merged = _words(text)
     out: list[str] = []
     for word in merged:
         for piece in _segment(word):
@@ -200,7 +204,7 @@ def classify_name(
         tokens = _tokens(base)
         if not tokens:
             continue
-        user.extend(_user_matches(tokens, source, policy))
+        user.extend(_user_matches(tokens, tuple(_words(base)), source, policy))
         context_tokens = shared_context | _context_tokens(suffix)
         builtin.extend(_rule_matches(tokens, source, kind, context_tokens, policy))
     candidates = user or builtin
@@ -216,10 +220,14 @@ def _context_tokens(text: str) -> frozenset[str]:
     return frozenset((*tokens, *singular))
 
 
-def _user_matches(tokens: tuple[str, ...], source: str, policy: Policy) -> Iterator[NameMatch]:
-    joined = " ".join(tokens)
+def _user_matches(
+    tokens: tuple[str, ...], words: tuple[str, ...], source: str, policy: Policy
+) -> Iterator[NameMatch]:
+    """Matches of the policy's patterns over the expanded tokens or the words as written, so that
+    both ``^employee ref$`` and ``^emp ref$`` match ``EMP_REF``."""
+    expanded, written = " ".join(tokens), " ".join(words)
     for extra in policy.extra_patterns:
-        found = re.search(extra.pattern, joined)
+        found = re.search(extra.pattern, expanded) or re.search(extra.pattern, written)
         if found is None:
             continue
         tier = extra.tier if extra.tier is not None else policy.tier_for(extra.pii_type)

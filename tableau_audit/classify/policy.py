@@ -49,9 +49,10 @@ DEFAULT_TIERS: Mapping[PiiType, Tier] = {
 class ExtraPattern:
     """A user-supplied name pattern (regex over the tokenised, lower-cased name).
 
-    The tokens of a name are joined by single spaces, so ``emp_ssn_no`` is matched as
-    ``emp ssn number`` (see :func:`tableau_audit.classify.names.tokenize`). The pattern is searched
-    (not anchored); write ``^…$`` to match a whole name.
+    The words of a name are lower-cased and joined by single spaces, so ``EmpSSN_No`` is matched
+    both as written (``emp ssn no``) and with abbreviations expanded (``employee ssn number``, see
+    :func:`tableau_audit.classify.names.tokenize`). The pattern is searched, not anchored: write
+    ``^…$`` to match a whole name.
     """
 
     pii_type: PiiType

@@ -1,0 +1,177 @@
+"""Secret scanner: attribute-aware and text scans, with planted secrets that must never leak."""
+
+from __future__ import annotations
+
+import pytest
+
+from tableau_audit.classify.secrets import SecretMatch, mask_secret, scan_attribute, scan_text
+
+# Planted secrets, assembled at run time so that the repository holds no token-shaped literal.
+PASSWORD = "Pl4nted-" + "Passw0rd!"
+MAPBOX = "pk." + "eyJ1IjoicGxhbnRlZCIsImEiOiJjazEyMzQ1Njc4OTAifQ" + "." + "Zm9vYmFyYmF6cXV4cXV1eA"
+AWS = "AKIA" + "PLANTEDKEY123456"
+GITHUB = "ghp_" + "Pl4ntedT0kenAbCdEfGhIjKlMnOpQrStUvWx"
+JWT = "eyJhbGciOiJIUzI1NiJ9" + "." + "eyJzdWIiOiJwbGFudGVkIn0" + "." + "c2lnbmF0dXJlLXBsYW50ZWQ"
+GOOGLE = "AIza" + "SyPlanted0123456789abcdefghijklmnop"
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEplantedKEYbody\n-----END RSA PRIVATE KEY-----"
+
+
+def assert_hidden(secret: str, matches: tuple[SecretMatch, ...]) -> None:
+    """Neither the secret nor any 4-character piece of it appears in what the scanner returns."""
+    rendered = repr(matches)
+    assert secret not in rendered
+    pieces = {secret[i : i + 4] for i in range(len(secret) - 3)}
+    for match in matches:
+        assert not {p for p in pieces if p in match.masked}, match.masked
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value", "secret", "kinds"),
+    [
+        ("password", PASSWORD, PASSWORD, ("password",)),
+        ("PASSWORD", PASSWORD, PASSWORD, ("password",)),
+        ("api-key", MAPBOX, MAPBOX, ("api-key",)),
+        (
+            "url-format",
+            f"https://api.mapbox.com/styles/v1/u/s/tiles/{{z}}/{{x}}/{{y}}?access_token={MAPBOX}",
+            MAPBOX,
+            ("access-token",),
+        ),
+        (
+            "full-url",
+            f"https://maps.example.com/tiles?key={GOOGLE}&style=dark",
+            GOOGLE,
+            ("api-key",),
+        ),
+        (
+            "odbc-connect-string-extras",
+            f"Encrypt=yes;PWD={{{PASSWORD}}};UID=svc",
+            PASSWORD,
+            ("connection-string-password",),
+        ),
+        (
+            "jdbcurl",
+            f"jdbc:postgresql://svc:{PASSWORD}@db.internal:5432/sales",
+            PASSWORD,
+            ("connection-string-password",),
+        ),
+        (
+            "jdbcproperties",
+            f"user=svc\npassword={PASSWORD}\nssl=true",
+            PASSWORD,
+            ("connection-string-password",),
+        ),
+        (
+            "one-time-sql",
+            f"ALTER USER report WITH PASSWORD '{PASSWORD}';",
+            PASSWORD,
+            ("sql-credential",),
+        ),
+        (
+            "query-band-spec",
+            f"ProxyUser=svc;Password={PASSWORD};",
+            PASSWORD,
+            ("sql-credential",),
+        ),
+        ("username", AWS, AWS, ("aws-access-key",)),
+        ("caption", f"token {GITHUB}", GITHUB, ("github-token",)),
+        ("server", f"https://api.example.com/?jwt={JWT}", JWT, ("jwt",)),
+        ("server", f"https://api.example.com/?sig={PASSWORD}", PASSWORD, ("client-secret",)),
+    ],
+)
+def test_attribute_secrets(attribute: str, value: str, secret: str, kinds: tuple[str, ...]) -> None:
+    matches = scan_attribute(attribute, value)
+    assert tuple(m.kind for m in matches) == kinds
+    assert_hidden(secret, matches)
+
+
+@pytest.mark.parametrize(
+    ("attribute", "value"),
+    [
+        ("password", ""),
+        ("password", "   "),
+        ("api-key", ""),
+        ("username", "svc_reporting"),
+        ("server", "db.internal.example.com"),
+        ("odbc-connect-string-extras", "Encrypt=yes;TrustServerCertificate=no"),
+        ("odbc-connect-string-extras", "PWD=${DB_PASSWORD};UID=svc"),
+        ("jdbcproperties", "password=?\nuser=svc"),
+        ("one-time-sql", "SET NOCOUNT ON"),
+        ("url-format", "https://tiles.example.com/{z}/{x}/{y}.png?style=light"),
+        ("query-band-spec", "ProxyUser=<user>;Password=<password>;"),
+    ],
+)
+def test_attributes_without_secrets(attribute: str, value: str) -> None:
+    assert scan_attribute(attribute, value) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "secret", "kinds"),
+    [
+        (f"CREATE USER etl IDENTIFIED BY '{PASSWORD}'", PASSWORD, ("sql-credential",)),
+        ("ALTER USER scott IDENTIFIED BY tig3rPlanted", "tig3rPlanted", ("sql-credential",)),
+        (
+            f"SELECT * FROM OPENROWSET('SQLNCLI', 'Server=x;UID=sa;PWD={PASSWORD};', 'select 1')",
+            PASSWORD,
+            ("sql-credential",),
+        ),
+        (f'IF [Password] = "{PASSWORD}" THEN 1 END', PASSWORD, ("sql-credential",)),
+        (f"-- key {AWS}\nSELECT 1", AWS, ("aws-access-key",)),
+        (f"SELECT '{JWT}' AS t", JWT, ("jwt",)),
+        (f"SELECT '{PEM}'", PEM, ("private-key",)),
+        (f"SELECT 'https://svc:{PASSWORD}@api.example.com/x'", PASSWORD, ("url-password",)),
+    ],
+)
+def test_text_secrets(text: str, secret: str, kinds: tuple[str, ...]) -> None:
+    matches = scan_text(text)
+    assert tuple(m.kind for m in matches) == kinds
+    assert_hidden(secret, matches)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "SELECT * FROM users WHERE password = hash_col AND key=5",
+        "SELECT CASE WHEN result = 'pass' THEN 1 END, x = 'y' FROM t",
+        "SELECT password, token FROM accounts",
+        "WHERE pwd = ?",
+        "[Sales] * 1.1 // api key rotation is tracked elsewhere",
+    ],
+)
+def test_text_without_secrets(text: str) -> None:
+    assert scan_text(text) == ()
+
+
+def test_several_secrets_in_text_order() -> None:
+    text = f"password='{PASSWORD}' -- {AWS} -- {GITHUB}"
+    matches = scan_text(text)
+    assert tuple(m.kind for m in matches) == ("sql-credential", "aws-access-key", "github-token")
+    for secret in (PASSWORD, AWS, GITHUB):
+        assert_hidden(secret, matches)
+
+
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("", ""),
+        ("hunter2", "***(7 chars)"),
+        (MAPBOX, f"pk.***({len(MAPBOX)} chars)"),
+        (AWS, "AKI***(20 chars)"),
+        (GITHUB, "ghp***(40 chars)"),
+        (JWT, f"eyJ***({len(JWT)} chars)"),
+        # Starts like a token but is not one: a password reveals nothing.
+        ("ghost-rider-2024", "***(16 chars)"),
+        ("pk.secret", "***(9 chars)"),
+    ],
+)
+def test_mask_secret(value: str, masked: str) -> None:
+    assert mask_secret(value) == masked
+
+
+def test_secret_match_is_frozen_and_keyword_only() -> None:
+    match = SecretMatch(kind="password", masked="***(3 chars)")
+    with pytest.raises(AttributeError):
+        match.kind = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        SecretMatch("password", "***")  # type: ignore[call-arg]

@@ -123,7 +123,7 @@ PERSON_ENTITIES = (
     "suspect defendant offender witness individual citizen voter donor volunteer staff worker rep "
     "representative salesperson supervisor approver requester requestor assignee reviewer "
     "submitter traveler traveller attendee participant respondent subscriber buyer borrower "
-    "insured caller consumer shopper player athlete inmate emergency"
+    "insured caller consumer shopper player athlete inmate arrestee emergency"
 )
 _PERSON = PERSON_ENTITIES.replace(" ", "|")
 PERSON_CONTEXT = _w(PERSON_ENTITIES) | _w("people persons staff")
@@ -191,7 +191,7 @@ PROFILES: dict[PiiType, TypeProfile] = {
         numbered=False, keep=_w("group band bracket range bucket years yrs year months at")
     ),
     T.STREET_ADDRESS: TypeProfile(text_only=True, keep=_w("line street name")),
-    T.POSTAL_CODE: TypeProfile(keep=_w("plus")),
+    T.POSTAL_CODE: TypeProfile(keep=_w("plus district sector area prefix outward")),
     T.IP_ADDRESS: TypeProfile(keep=_w("address")),
     T.DEVICE_ID: TypeProfile(identifier=True),
     T.GEOLOCATION: TypeProfile(keep=_w("deg degrees decimal dd precise position")),
@@ -202,7 +202,7 @@ PROFILES: dict[PiiType, TypeProfile] = {
     ),
     T.FREE_TEXT: TypeProfile(text_only=True, keep=_w("body internal long")),
     T.GENDER: TypeProfile(keep=_w("identity code")),
-    T.ETHNICITY: TypeProfile(keep=_w("group origin background code description")),
+    T.ETHNICITY: TypeProfile(keep=_w("group origin background code description category")),
 }
 
 
@@ -215,6 +215,7 @@ RULES: tuple[NameRule, ...] = (
     _r(T.SSN, "ssn", 0.95),
     _r(T.SSN, "social security" + _NUMBER, 0.95),
     _r(T.SSN, "social sec" + _NUMBER, 0.9),
+    _r(T.SSN, "ss number", 0.75),
     _r(T.NATIONAL_ID, "national (id|identity|identification|insurance)" + _NUMBER, 0.9),
     _r(T.NATIONAL_ID, "social insurance" + _NUMBER, 0.9),
     _r(
@@ -243,7 +244,7 @@ RULES: tuple[NameRule, ...] = (
     # --- high: financial --------------------------------------------------------------------------
     _r(T.PAYMENT_CARD, "(credit|debit|payment|bank) card" + _NUMBER, 0.9),
     _r(T.PAYMENT_CARD, "card number", 0.9),
-    _r(T.PAYMENT_CARD, "ccn|cc number", 0.85),
+    _r(T.PAYMENT_CARD, "ccn|cc number|card pan", 0.85),
     _r(T.PAYMENT_CARD, "cvv|cvc|cvv2|cvc2", 0.9),
     _r(T.PAYMENT_CARD, "card (security|verification) (code|value|number)", 0.9),
     _r(T.BANK_ACCOUNT, "iban", 0.95),
@@ -274,6 +275,7 @@ RULES: tuple[NameRule, ...] = (
     _r(T.HEALTH, "icd", 0.85),
     _r(T.HEALTH, "medical records?" + _NUMBER + "|mrn", 0.9),
     _r(T.HEALTH, "npi|mbi", 0.8),
+    _r(T.HEALTH, "(nhs|chi|health insurance|health card)" + _NUMBER, 0.85),
     _r(T.HEALTH, "prescriptions?|medications?", 0.85),
     _r(T.HEALTH, "patient (id|number)", 0.85),
     _r(T.HEALTH, "allergy|allergies|disability|disabilities|hiv|illness|disease|symptoms?", 0.85),
@@ -309,7 +311,7 @@ RULES: tuple[NameRule, ...] = (
     _r(T.PHONE, "contact number", 0.8),
     _r(
         T.PERSON_NAME,
-        "(first|last|middle|given|family|maiden|full|legal|preferred|birth) name",
+        "(first|last|middle|given|family|maiden|full|legal|preferred|birth) names?",
         0.9,
     ),
     _r(T.PERSON_NAME, "surname|forename", 0.9),
@@ -378,6 +380,7 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
     "offence": ("offense",),
     "offences": ("offenses",),
     "cd": ("code",),
+    "dx": ("diagnosis",),
     "dt": ("date",),
     "soc": ("social",),
     "ethnic": ("ethnicity",),

@@ -1,8 +1,247 @@
-"""Command-line interface (thin: options -> AuditConfig -> engine -> reporter -> exit code)."""
+"""Command-line interface (thin: options -> AuditConfig -> engine -> reporter -> exit code).
+
+Exit codes: 0 nothing at or above ``--fail-on``; 1 findings at or above it; 2 usage or
+configuration error, or the run could not proceed. Errors are one line on stderr, never a
+traceback (the traceback is logged at DEBUG, ``-vv``). The engine, the rules and the heavy
+Tableau libraries are imported inside the commands so that ``--help`` and ``--version`` are fast.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import logging
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
 
-def main() -> None:
+import click
+
+from tableau_audit import __version__
+from tableau_audit.errors import ReportError, TableauAuditError
+from tableau_audit.findings import AuditResult, Severity
+from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_ERROR = 2
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CliError(click.ClickException):
+    """A one-line error that ends the run with exit code 2."""
+
+    exit_code = EXIT_ERROR
+
+
+def output_options(func: F) -> F:
+    """``--format``, ``--output`` and ``--color/--no-color``."""
+    func = click.option(
+        "--color/--no-color",
+        default=None,
+        help="Colour the console report [default: only when stdout is a terminal].",
+    )(func)
+    func = click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the report to FILE (atomically) instead of stdout.",
+    )(func)
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(sorted(REPORTERS)),
+        default="console",
+        show_default=True,
+        help="Report format.",
+    )(func)
+
+
+def verbose_option(func: F) -> F:
+    """``-v`` (INFO) / ``-vv`` (DEBUG) logging to stderr."""
+    return click.option(
+        "-v", "--verbose", count=True, help="Log progress to stderr (-v info, -vv debug)."
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="tableau-audit")
+def cli() -> None:
+    """Audit Tableau workbooks for confidential data and stored secrets."""
+
+
+@cli.command()
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    metavar="PATH...",
+    type=click.Path(exists=True, path_type=Path),
+)
+@output_options
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.label for s in Severity], case_sensitive=False),
+    help="Exit 1 when a finding is at or above this severity [default: high, or the config's].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Configuration file [default: tableau-audit.toml or pyproject.toml, searched upwards].",
+)
+@verbose_option
+def scan(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    color: bool | None,
+    fail_on: str | None,
+    config_path: Path | None,
+    verbose: int,
+) -> None:
+    """Audit local .twb/.twbx/.tds/.tdsx/.hyper files and directories (recursively)."""
+    setup_logging(verbose)
+    with cli_errors():
+        from tableau_audit.config import load_config
+        from tableau_audit.engine import audit
+        from tableau_audit.rules import ALL_RULES
+
+        known = [rule.id for rule in ALL_RULES]
+        config = load_config(config_path, cwd=Path.cwd(), known_rules=known)
+        if fail_on is not None:
+            config = dataclasses.replace(config, fail_on=Severity.parse(fail_on))
+        result = audit(paths, config)
+        emit(REPORTERS[fmt].render(result, color=use_color(color, output)), output)
+    code = exit_code(result, config.fail_on)
+    if not result.complete:
+        click.echo("tableau-audit: the run is incomplete; see the report", err=True)
+    click.get_current_context().exit(code)
+
+
+@cli.command("rules")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(catalogue_formats()),
+    default="console",
+    show_default=True,
+    help="Catalogue format.",
+)
+@click.option("--color/--no-color", default=None, help="Colour the table [default: on a terminal].")
+def rules_command(fmt: str, color: bool | None) -> None:
+    """List every rule: id, name, default severity and summary."""
+    with cli_errors():
+        from tableau_audit.rules import ALL_RULES
+
+        reporter = REPORTERS[fmt]
+        if not isinstance(reporter, CatalogueReporter):  # catalogue_formats() filtered the choice
+            raise ReportError(f"format {fmt!r} cannot render the rule catalogue")
+        emit(reporter.render_rules(ALL_RULES, color=use_color(color, None)), None)
+
+
+def exit_code(result: AuditResult, fail_on: Severity) -> int:
+    """0 nothing at or above ``fail_on``; 1 findings at or above it; 2 the run is incomplete."""
+    if not result.complete:
+        return EXIT_ERROR
+    worst = result.max_severity
+    return EXIT_FINDINGS if worst is not None and worst >= fail_on else EXIT_OK
+
+
+@contextlib.contextmanager
+def cli_errors() -> Iterator[None]:
+    """Turn every error into one line on stderr and exit code 2; never a traceback."""
+    try:
+        yield
+    except click.ClickException:
+        raise
+    except TableauAuditError as error:
+        raise CliError(_one_line(str(error))) from error
+    except KeyboardInterrupt as error:
+        raise CliError("interrupted") from error
+    except Exception as error:
+        # NOTE: the message of an unexpected exception may quote input; show only its type.
+        logger.debug("internal error", exc_info=True)
+        name = type(error).__name__
+        raise CliError(f"internal error ({name}); run with -vv for the traceback") from error
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.splitlines())
+
+
+def use_color(flag: bool | None, output: Path | None) -> bool:
+    """Explicit ``--color/--no-color`` wins; else colour only on a terminal without NO_COLOR."""
+    if flag is not None:
+        return flag
+    if output is not None or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Write the report to ``output`` atomically, or to stdout."""
+    if output is None:
+        # color=True: never strip; reporters only emit ANSI codes when asked to.
+        click.echo(text, nl=False, color=True)
+        return
+    try:
+        write_atomic(output, text)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ReportError(f"{output}: cannot write the report ({reason})") from error
+    logger.info("report written to %s", output)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write via a temporary file in the same directory and a rename: never a half-written file."""
+    mode = _target_mode(path)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp_name, mode)
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+
+
+def _target_mode(path: Path) -> int:
+    """Keep an existing report's mode; a new one gets the usual ``0o666 & ~umask``."""
+    with contextlib.suppress(OSError):
+        return stat.S_IMODE(path.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def setup_logging(verbose: int) -> None:
+    """Log the package's messages to stderr: WARNING, ``-v`` INFO, ``-vv`` DEBUG."""
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    package_logger = logging.getLogger("tableau_audit")
+    for handler in list(package_logger.handlers):
+        if getattr(handler, "tableau_audit_cli", False):  # from an earlier call (tests)
+            package_logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.tableau_audit_cli = True  # type: ignore[attr-defined]
+    package_logger.addHandler(handler)
+    package_logger.setLevel(level)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``tableau-audit`` console script."""
-    raise SystemExit("tableau-audit: the command-line interface is being written")
+    cli.main(args=list(argv) if argv is not None else None, prog_name="tableau-audit")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Sequence
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -134,12 +135,9 @@ def _headline(summary: Summary) -> Text:
 
 
 def _item_section(item: ItemReport, result: AuditResult, color: bool) -> Iterable[RenderableType]:
+    yield Text.assemble(("== ", "bold"), (clean(item.source), "bold"))
     yield Text.assemble(
-        ("== ", "bold"),
-        (clean(item.source), "bold"),
-        f"  {item.kind.value} ",
-        repr(clean(item.name)),
-        "  risk ",
+        f"   {item.kind.value} {clean(item.name)!r}  risk ",
         (item.risk.level.label.upper(), _risk_style(item)),
         f" ({item.risk.score})",
     )
@@ -149,17 +147,24 @@ def _item_section(item: ItemReport, result: AuditResult, color: bool) -> Iterabl
         group = [f for f in item.findings if f.severity == severity]
         if group:
             yield Text.assemble("   ", _severity(severity), f" ({len(group)})")
-            yield from (_finding_line(finding) for finding in group)
+            yield Padding(_findings_grid(group), (0, 0, 0, 5), expand=False)
     columns = confidential_columns(result, item.columns)
     if columns:
         yield Text(f"   Confidential columns ({len(columns)} of {len(item.columns)})")
         yield Padding(_columns_table(columns, color), (0, 0, 0, 5), expand=False)
 
 
-def _finding_line(finding: Finding) -> Text:
-    text = Text.assemble("     ", (finding.rule_id, SEVERITY_STYLES[finding.severity]), "  ")
-    text.append(clean(finding.message))
-    return text
+def _findings_grid(findings: Sequence[Finding]) -> Table:
+    """Rule id and message side by side, so a long message wraps under itself."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for finding in findings:
+        grid.add_row(
+            Text(finding.rule_id, style=SEVERITY_STYLES[finding.severity]),
+            Text(clean(finding.message)),
+        )
+    return grid
 
 
 def _columns_table(columns: Sequence[ColumnReport], color: bool) -> Table:
@@ -181,10 +186,12 @@ def _columns_table(columns: Sequence[ColumnReport], color: bool) -> Table:
 
 def _clean_line(item: ItemReport, result: AuditResult) -> Text:
     columns = confidential_columns(result, item.columns)
-    note = f": {len(columns)} confidential column(s), all used" if columns else ""
-    return Text.assemble(
-        "  ok  ", clean(item.source), f"  {item.kind.value} ", repr(clean(item.name)), note
-    )
+    text = Text.assemble("  ok  ", clean(item.source), f" ({item.kind.value})")
+    if item.name != PurePath(item.source).stem:  # the name is usually the file name: say it once
+        text.append(f" {clean(item.name)!r}")
+    if columns:
+        text.append(f": {len(columns)} confidential column(s), all used")
+    return text
 
 
 def _summary_line(summary: Summary) -> Text:

@@ -57,13 +57,15 @@ def test_items_with_findings_come_worst_first_then_clean_items_one_line_each() -
         make_item(source="b.twbx", findings=(make_finding(severity=Severity.CRITICAL),)),
         make_item(source="c.twbx", findings=(), columns=()),
         make_item(source="d.twbx", findings=(), columns=(make_column(used=True),)),
+        make_item(source="dir/sales.twb", name="sales", findings=(), columns=()),
     )
     out = _lines(ConsoleReporter().render(make_result(items=items)))
     sections = [line.split()[1] for line in out if line.startswith("== ")]
     assert sections == ["b.twbx", "a.twbx"]
-    assert "No findings (2)" in out
-    assert "  ok  c.twbx  workbook 'wb'" in out
-    assert "  ok  d.twbx  workbook 'wb': 1 confidential column(s), all used" in out
+    assert "No findings (3)" in out
+    assert "  ok  dir/sales.twb (workbook)" in out
+    assert "  ok  c.twbx (workbook) 'wb'" in out
+    assert "  ok  d.twbx (workbook) 'wb': 1 confidential column(s), all used" in out
 
 
 def test_confidential_column_table_lists_only_confidential_columns() -> None:
@@ -146,7 +148,11 @@ def test_output_ignores_the_environment(monkeypatch: pytest.MonkeyPatch) -> None
 def test_risk_level_and_reasons_are_shown() -> None:
     item = make_item(risk=Risk(level=RiskLevel.CRITICAL, score=95, reasons=("downloadable",)))
     out = _lines(ConsoleReporter().render(make_result(items=(item,))))
-    assert "== wb.twbx  workbook 'wb'  risk CRITICAL (95)" in out
+    assert out[2:5] == [
+        "== wb.twbx",
+        "   workbook 'wb'  risk CRITICAL (95)",
+        "   why: downloadable",
+    ]
     assert "   why: downloadable" in out
 
 

@@ -24,6 +24,7 @@ from tableau_audit.model import (
     Workbook,
 )
 from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff, unknown_reason
+from tableau_audit.parsing.diagnostics import extract_diagnostics
 from tableau_audit.parsing.package import Package, PackageLimits
 from tableau_audit.parsing.twb import build_workbook
 from tableau_audit.parsing.xml import parse_xml
@@ -138,7 +139,13 @@ def _with_inventories(workbook: Workbook, package: Package, hyper: HyperReader) 
     """Attach the real contents of every packaged .hyper extract (one read per member)."""
     cache: dict[str, HyperInventory] = {}
     datasources = tuple(_inventoried(ds, package, hyper, cache) for ds in workbook.datasources)
-    return dataclasses.replace(workbook, datasources=datasources)
+    # NOTE: build_workbook already reported what it could see without Hyper; only unreadable
+    # .hyper files are new here.
+    known = set(workbook.diagnostics)
+    new = [d for d in extract_diagnostics(datasources) if d not in known]
+    return dataclasses.replace(
+        workbook, datasources=datasources, diagnostics=(*workbook.diagnostics, *new)
+    )
 
 
 def _inventoried(

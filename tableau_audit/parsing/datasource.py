@@ -10,7 +10,8 @@ raw XML strings. The extract mapping and its packaged file are resolved in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -20,13 +21,21 @@ from tableau_audit.model import (
     Column,
     Connection,
     Datasource,
+    Diagnostic,
+    Extract,
     Group,
     Parameter,
     PublishedRef,
     Relation,
     StoredSecret,
 )
-from tableau_audit.parsing.extract import ExtractInputs, build_extract, relation_of
+from tableau_audit.parsing.diagnostics import several_extracts
+from tableau_audit.parsing.extract import (
+    EXTRACT_CLASSES,
+    ExtractInputs,
+    build_extract,
+    relation_of,
+)
 from tableau_audit.parsing.formula import formula_references
 from tableau_audit.parsing.names import line_of, split_qualified, unbracket
 from tableau_audit.parsing.package import Package
@@ -36,6 +45,9 @@ __all__ = ["ParsedDatasource", "datasource_elements", "parse_datasource", "parse
 
 _TRUE = "true"
 _PSEUDO_PREFIX = "__tableau_internal_object_id__"
+_INSTANCE_NAME = re.compile(r"(?:[a-z][a-z0-9]*:)+(.+):(?:nk|ok|qk|fn)(?::\d+)?")
+_RECORD_CLASSES = frozenset({"column"})
+_PROXY_RECORD_CLASSES = frozenset({"column", "measure"})
 _PSEUDO_NAMES = frozenset({"Multiple Values", "Number of Records", "Measure Names"})
 
 
@@ -45,6 +57,7 @@ class ParsedDatasource:
 
     datasource: Datasource
     secrets: tuple[StoredSecret, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(slots=True)
@@ -56,6 +69,8 @@ class _Children:
     groups: list[etree._Element] = field(default_factory=list)
     filters: list[etree._Element] = field(default_factory=list)
     extracts: list[etree._Element] = field(default_factory=list)
+    instances: dict[str, str] = field(default_factory=dict)
+    """Column-instance name → column name (``none:City:nk`` → ``City``)."""
     repository: etree._Element | None = None
     object_graph: etree._Element | None = None
 
@@ -103,7 +118,8 @@ def parse_datasource(
     relations = tuple(_relations(conn, children.object_graph))
     overrides = {unbracket(c.get("name")): c for c in children.columns if c.get("name")}
     records = list(_column_records(conn))
-    columns = _physical_columns(conn, records, overrides)
+    calculations = _calculations(children.columns, conn)
+    columns = _physical_columns(conn, records, overrides, {c.name for c in calculations})
     place = (f"datasource:{caption}",)
     secrets = [s for leaf in _all_connections(element) for s in scan_connection(leaf, place)]
     secrets.extend(s for r in relations for s in scan_custom_sql(r, place))
@@ -122,14 +138,27 @@ def parse_datasource(
         connections=tuple(_connection(leaf) for leaf in leaves),
         relations=relations,
         columns=columns,
-        calculations=_calculations(children.columns, conn),
-        groups=tuple(_group(g) for g in children.groups if g.get("name")),
-        filter_fields=_filter_fields(children.filters),
+        calculations=calculations,
+        groups=tuple(_group(g, children.instances) for g in children.groups if g.get("name")),
+        filter_fields=_filter_fields(children.filters, children.instances),
         extract=extract,
         published=_published(leaves, children.repository),
         line=line_of(element),
     )
-    return ParsedDatasource(datasource=datasource, secrets=tuple(secrets))
+    return ParsedDatasource(
+        datasource=datasource,
+        secrets=tuple(secrets),
+        diagnostics=_extract_count_diagnostic(caption, leaves, extract),
+    )
+
+
+def _extract_count_diagnostic(
+    caption: str, leaves: Iterable[etree._Element], extract: Extract | None
+) -> tuple[Diagnostic, ...]:
+    dbnames = [leaf.get("dbname", "") for leaf in leaves if leaf.get("class") in EXTRACT_CLASSES]
+    if len(dbnames) < 2 or extract is None or not extract.live:
+        return ()
+    return (several_extracts(caption, dbnames, extract.dbname),)
 
 
 def _sort_children(element: etree._Element) -> _Children:
@@ -146,6 +175,10 @@ def _sort_children(element: etree._Element) -> _Children:
             children.extracts.append(child)
         elif tag == "filter":
             children.filters.append(child)
+        elif tag == "column-instance":
+            instance, column = unbracket(child.get("name")), unbracket(child.get("column"))
+            if instance and column:
+                children.instances.setdefault(instance, column)
         elif tag == "repository-location":
             children.repository = child
         elif tag == "object-graph":
@@ -213,11 +246,15 @@ def _relations(
 
 
 def _column_records(conn: etree._Element | None) -> Iterator[dict[str, str]]:
-    """``metadata-record[@class='column']`` under the live connection, as tag → text dicts."""
+    """``metadata-record[@class='column']`` under the live connection, as tag → text dicts.
+
+    Published (``sqlproxy``) sources also list their measures as ``class='measure'``.
+    """
     if conn is None:
         return
+    classes = _PROXY_RECORD_CLASSES if conn.get("class") == "sqlproxy" else _RECORD_CLASSES
     for record in conn.iter("metadata-record"):
-        if record.get("class") == "column":
+        if record.get("class") in classes:
             fields = {child.tag: child.text or "" for child in record}
             fields["line"] = str(line_of(record) or "")
             yield fields
@@ -227,13 +264,17 @@ def _physical_columns(
     conn: etree._Element | None,
     records: Iterable[dict[str, str]],
     overrides: dict[str, etree._Element],
+    calculations: set[str],
 ) -> tuple[Column, ...]:
-    """Columns from metadata-records, then text-file relation columns, then bare overrides."""
+    """Columns from metadata-records, then text-file relation columns, then bare overrides.
+
+    Calculated fields are left out: published sources list them among their records.
+    """
     found: dict[str, Column] = {}
     remote_keys: set[tuple[str, str]] = set()
     for record in records:
         name = unbracket(record.get("local-name"))
-        if not name or name in found:
+        if not name or name in found or name in calculations:
             continue
         table = unbracket(record.get("parent-name")) or unbracket(record.get("object-id"))
         remote = record.get("remote-name", "")
@@ -347,12 +388,12 @@ def _calculations(
     return tuple(calcs.values())
 
 
-def _group(element: etree._Element) -> Group:
+def _group(element: etree._Element, instances: Mapping[str, str]) -> Group:
     """A set or combined field and the local fields it is built on."""
     name = unbracket(element.get("name"))
     refs: dict[str, None] = {}
     for gf in element.iter("groupfilter"):
-        _add_refs(refs, gf)
+        _add_refs(refs, gf, instances)
     return Group(
         name=name,
         caption=element.get("caption") or name,
@@ -362,29 +403,45 @@ def _group(element: etree._Element) -> Group:
     )
 
 
-def _add_refs(refs: dict[str, None], element: etree._Element) -> None:
-    """Local field names referenced by a ``groupfilter``/``filter`` element's attributes."""
+def _add_refs(refs: dict[str, None], element: etree._Element, instances: Mapping[str, str]) -> None:
+    """Local field names referenced by a ``groupfilter``/``filter`` element's attributes.
+
+    Member values (``member=``) are data and never read.
+    """
     for attr in ("level", "column"):
         value = element.get(attr)
         if value:
             parts = split_qualified(value)
-            # NOTE: ``[ds].[field]`` keeps the field part; member values are never read.
-            if parts:
-                refs.setdefault(parts[-1])
+            if parts:  # ``[ds].[field]`` keeps the field part
+                refs.setdefault(_field_of(parts[-1], instances))
     for attr in ("expression", "count"):
         value = element.get(attr)
         if value:
             for ref in formula_references(value):
                 if ref.datasource is None:
-                    refs.setdefault(ref.field)
+                    refs.setdefault(_field_of(ref.field, instances))
 
 
-def _filter_fields(filters: Iterable[etree._Element]) -> tuple[str, ...]:
+def _field_of(name: str, instances: Mapping[str, str]) -> str:
+    """The field behind a column-instance name (``none:City:nk`` → ``City``).
+
+    Declared instances are resolved through their ``column`` attribute (tableau-format.md §8);
+    an undeclared one falls back to its ``<derivation>:<field>:<type>`` shape.
+    """
+    if name in instances:
+        return instances[name]
+    match = _INSTANCE_NAME.fullmatch(name)
+    return match.group(1) if match else name
+
+
+def _filter_fields(
+    filters: Iterable[etree._Element], instances: Mapping[str, str]
+) -> tuple[str, ...]:
     """Fields that data-source filters (often row-level security) reference."""
     refs: dict[str, None] = {}
     for element in filters:
         for node in element.iter("filter", "groupfilter"):
-            _add_refs(refs, node)
+            _add_refs(refs, node, instances)
     return tuple(refs)
 
 

@@ -30,9 +30,10 @@ from tableau_audit.model import (
 from tableau_audit.parsing.names import dotted, line_of, split_qualified, unbracket
 from tableau_audit.parsing.package import Package
 
-__all__ = ["ExtractInputs", "build_extract", "relation_of"]
+__all__ = ["EXTRACT_CLASSES", "ExtractInputs", "build_extract", "relation_of"]
 
-_EXTRACT_CLASSES = frozenset({"hyper", "dataengine"})
+EXTRACT_CLASSES = frozenset({"hyper", "dataengine"})
+"""Connection classes that read an extract file."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,7 +108,7 @@ def _defined(element: etree._Element, *, enabled: bool, package: Package | None)
 
 def _live(inputs: ExtractInputs, package: Package | None) -> Extract | None:
     """A live hyper/dataengine connection used as the extract (tableau-format.md §5, §16 R1)."""
-    candidates = [leaf for leaf in inputs.leaves if leaf.get("class") in _EXTRACT_CLASSES]
+    candidates = [leaf for leaf in inputs.leaves if leaf.get("class") in EXTRACT_CLASSES]
     if not candidates:
         return None
     chosen = candidates[0]

@@ -24,6 +24,7 @@ from tableau_audit.parsing.datasource import (
     parse_datasource,
     parse_parameters,
 )
+from tableau_audit.parsing.diagnostics import extract_diagnostics
 from tableau_audit.parsing.package import Package
 from tableau_audit.parsing.sheets import parse_sheets
 from tableau_audit.parsing.stored_secrets import scan_connection
@@ -50,6 +51,7 @@ def build_workbook(
         )
     datasources: list[Datasource] = []
     secrets: list[StoredSecret] = []
+    diagnostics: list[Diagnostic] = list(package.diagnostics) if package is not None else []
     parameters: tuple[Parameter, ...] = ()
     for element in datasource_elements(root):
         if element.get("name") == _PARAMETERS and kind is ArtifactKind.WORKBOOK:
@@ -58,9 +60,9 @@ def build_workbook(
         parsed = parse_datasource(element, fallback_name=name, package=package)
         datasources.append(parsed.datasource)
         secrets.extend(parsed.secrets)
+        diagnostics.extend(parsed.diagnostics)
     secrets.extend(_mapsource_secrets(root))
     sheets = parse_sheets(root, datasources, source)
-    diagnostics: tuple[Diagnostic, ...] = package.diagnostics if package is not None else ()
     return Workbook(
         source=source,
         kind=kind,
@@ -75,7 +77,7 @@ def build_workbook(
         shared_view_references=sheets.shared_view_references,
         package=package.members if package is not None else (),
         secrets=tuple(secrets),
-        diagnostics=diagnostics,
+        diagnostics=(*diagnostics, *extract_diagnostics(datasources)),
         document_line_count=line_count,
     )
 

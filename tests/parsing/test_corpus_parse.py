@@ -187,6 +187,39 @@ def test_stored_secrets_across_the_corpus() -> None:
     assert found == SECRETS_IN_CORPUS
 
 
+TDE_EXTRACTS = {
+    ("tableau__document-api-python__test_assets_Cache.twbx", "Sales Target"),
+    ("tableau__document-api-python__test_assets_TABLEAU_10_TWBX.twbx", "xy (TestV1)"),
+    ("tableau__rest-api-samples__java_res_World_Indicators-En-US.twbx", "World Indicators"),
+    ("tableau__server-client-python__test_assets_SampleWB.twbx", "World Indicators"),
+    ("tableau__tabcmd__tests_assets_SampleWB.twbx", "World Indicators"),
+    ("tableau__tabcmd__tests_assets_SimpleSuperstore.twbx", "Sample - Superstore"),
+}
+VIZQL = "tableau__Logshark__Plugins_Vizql_VizqlServerPerformance.twbx"
+
+
+def test_partial_audit_diagnostics_across_the_corpus() -> None:
+    found: dict[tuple[str, str], str] = {}
+    for path in corpus_files(hyper=False):
+        if path.name in STANDALONE_TDE:
+            continue
+        for diagnostic in load_file(path).diagnostics:
+            assert diagnostic.code == "TA902"
+            (place,) = diagnostic.place
+            found[(path.name, place.removeprefix("datasource:"))] = diagnostic.message
+    tde = {key for key, message in found.items() if "legacy .tde file" in message}
+    several = {key for key, message in found.items() if "extract files; only" in message}
+    missing = {key for key, message in found.items() if "is not in the package" in message}
+    assert tde == TDE_EXTRACTS
+    assert several == {
+        (VIZQL, "VizqlPerformanceErrors"),
+        (VIZQL, "VizqlPerformanceEvents"),
+        (VIZQL, "VizqlQueryData"),
+    }
+    assert missing == {("tableau__tabcmd__World_Indicators.tdsx", "World Indicators new")}
+    assert set(found) == tde | several | missing
+
+
 def test_mapbox_api_key_is_kept_masked() -> None:
     pytest.importorskip("tableau_audit.classify.secrets")
     name = "ArseneXie__MyTableauPublic__MOM2018W31.twbx"

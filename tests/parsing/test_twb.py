@@ -23,7 +23,7 @@ from tableau_audit.model import (
     Relation,
 )
 from tableau_audit.parsing import load_file
-from tableau_audit.parsing.detect import HYPER_MAGIC
+from tableau_audit.parsing.detect import HYPER_MAGIC, TDE_MAGIC
 from tableau_audit.parsing.twb import build_workbook, release_of
 from tableau_audit.parsing.xml import parse_xml
 
@@ -504,3 +504,101 @@ def test_tds_without_names_falls_back_to_the_file_name() -> None:
 def test_unknown_root_is_refused() -> None:
     with pytest.raises(ParseError, match=r"root element is <html>, not <workbook> or <datasource>"):
         build_workbook(parse_xml(b"<html/>", "page.twb"), source="page.twb", name="page")
+
+
+GROUPS_AND_PROXY = b"""<workbook version='18.1'><datasources>
+  <datasource caption='World' name='sqlproxy.1'>
+    <connection class='sqlproxy' dbname='World' server='tableau.example'>
+      <relation name='sqlproxy' table='[sqlproxy]' type='table' />
+      <calculations><calculation column='[Ratio]' formula='SUM([GDP])/SUM([Pop])' /></calculations>
+      <metadata-records>
+        <metadata-record class='measure'>
+          <remote-name>Ratio</remote-name><local-name>[Ratio]</local-name>
+          <parent-name>[sqlproxy]</parent-name>
+        </metadata-record>
+        <metadata-record class='column'>
+          <remote-name>Country</remote-name><local-name>[Country]</local-name>
+          <parent-name>[sqlproxy]</parent-name>
+        </metadata-record>
+        <metadata-record class='measure'>
+          <remote-name>GDP</remote-name><local-name>[GDP]</local-name>
+          <parent-name>[sqlproxy]</parent-name>
+        </metadata-record>
+      </metadata-records>
+    </connection>
+    <column-instance column='[Country]' derivation='None' name='[none:Country:nk]' pivot='key' />
+    <group name='[Exclusions (Country,YEAR(Date))]' name-style='unqualified'>
+      <groupfilter function='crossjoin'>
+        <groupfilter function='level-members' level='[none:Country:nk]' />
+        <groupfilter function='level-members' level='[tyr:Date:qk]' />
+      </groupfilter>
+    </group>
+  </datasource>
+</datasources></workbook>
+"""
+
+
+def test_group_levels_resolve_column_instances_and_proxy_measures_are_columns() -> None:
+    workbook = build_workbook(parse_xml(GROUPS_AND_PROXY, "w.twb"), source="w.twb", name="w")
+    ds = workbook.datasources[0]
+    assert ds.groups[0].references == ("Country", "Date")
+    assert [(c.name, c.table) for c in ds.columns] == [("Country", "sqlproxy"), ("GDP", "sqlproxy")]
+    assert [c.name for c in ds.calculations] == ["Ratio"]
+
+
+SEVERAL_EXTRACTS = b"""<workbook version='18.1'><datasources>
+  <datasource caption='Perf' name='federated.1'>
+    <connection class='federated'>
+      <named-connections>
+        <named-connection name='hyper.a'>
+          <connection class='hyper' dbname='Data/a.hyper'/>
+        </named-connection>
+        <named-connection name='hyper.b'>
+          <connection class='hyper' dbname='Data/b.hyper'/>
+        </named-connection>
+      </named-connections>
+    </connection>
+  </datasource>
+  <datasource caption='Legacy' name='federated.2'>
+    <extract enabled='true'><connection class='dataengine' dbname='Data/legacy.tde'/></extract>
+  </datasource>
+  <datasource caption='Gone' name='federated.3'>
+    <extract enabled='true'><connection class='hyper' dbname='Data/gone.hyper'/></extract>
+  </datasource>
+</datasources></workbook>
+"""
+
+
+def test_extract_diagnostics(tmp_path: Path) -> None:
+    path = package_file(
+        tmp_path,
+        "perf.twbx",
+        [
+            ("perf.twb", SEVERAL_EXTRACTS),
+            ("Data/b.hyper", HYPER_MAGIC + bytes(8)),
+            ("Data/legacy.tde", TDE_MAGIC + bytes(8)),
+        ],
+    )
+    workbook = load_file(path)
+    perf = workbook.datasources[0].extract
+    assert perf is not None
+    assert (perf.dbname, perf.status) == ("Data/b.hyper", ExtractStatus.PACKAGED)
+    assert [(d.code, d.place, d.message) for d in workbook.diagnostics] == [
+        (
+            "TA902",
+            ("datasource:Perf",),
+            "data source 'Perf' reads 2 extract files; only 'Data/b.hyper' is checked against "
+            "its contents",
+        ),
+        (
+            "TA902",
+            ("datasource:Legacy",),
+            "the extract of data source 'Legacy' is a legacy .tde file (Data/legacy.tde) that the "
+            "Hyper API cannot open; only its XML description was checked",
+        ),
+        (
+            "TA902",
+            ("datasource:Gone",),
+            "the extract file of data source 'Gone' is not in the package",
+        ),
+    ]

@@ -109,3 +109,21 @@ def test_malformed_xml_reason_names_position_not_content() -> None:
 def test_truncated_xml() -> None:
     with pytest.raises(ParseError, match=r"ends before its elements are closed"):
         parse_xml(b"<workbook><datasources><datasource name='a'>", "cut.twb")
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        b"<workbook>" + b"<a>" * 300 + b"</a>" * 300 + b"</workbook>",
+        b"<workbook a='" + b"x" * (11 * 1024 * 1024) + b"'/>",
+    ],
+    ids=["too-deep", "huge-attribute"],
+)
+def test_libxml2_safety_limits_stay_on(doc: bytes) -> None:
+    with pytest.raises(ParseError, match="exceeds the parser's safety limits"):
+        parse_xml(doc, "big.twb")
+
+
+def test_undeclared_entity() -> None:
+    with pytest.raises(ParseError, match=r"undeclared entity \(line 1, column 16\)"):
+        parse_xml(b"<workbook>&foo;</workbook>", "x.twb")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING
@@ -61,12 +62,14 @@ class ConsoleReporter:
 
     name = "console"
 
-    def __init__(self, *, width: int = 100) -> None:
+    def __init__(self, *, width: int = 100, max_per_rule: int = 10) -> None:
         self.width = width
+        self.max_per_rule = max_per_rule
+        """Per item, severity and rule, findings shown before the rest become a count."""
 
     def render(self, result: AuditResult, *, color: bool = False) -> str:
         """The whole report; ANSI styles only when ``color`` is true."""
-        return self._print(_report(result, color), color)
+        return self._print(_report(result, color, self.max_per_rule), color)
 
     def render_rules(self, rules: Sequence[Rule], *, color: bool = False) -> str:
         """The rule catalogue as a table: id, name, default severity, summary."""
@@ -97,7 +100,7 @@ class ConsoleReporter:
         return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
-def _report(result: AuditResult, color: bool) -> Group:
+def _report(result: AuditResult, color: bool, limit: int) -> Group:
     summary = summarize(result)
     parts: list[RenderableType] = [_headline(summary)]
     if not result.complete:
@@ -108,19 +111,19 @@ def _report(result: AuditResult, color: bool) -> Group:
     )
     for item in with_findings:
         parts.append(Text(""))
-        parts.extend(_item_section(item, result, color))
+        parts.extend(_item_section(item, result, color, limit))
     clean_items = [item for item in result.items if not item.findings]
     if clean_items:
         parts.append(Text(""))
         parts.append(Text(f"No findings ({len(clean_items)})", style="bold green"))
-        parts.extend(_clean_line(item, result) for item in clean_items)
+        parts.append(Padding(_clean_items_grid(clean_items, result), (0, 0, 0, 2), expand=False))
     if result.skipped:
         parts.append(Text(""))
         parts.append(Text(f"Could not audit ({len(result.skipped)})", style="bold red"))
-        parts.extend(
-            Text.assemble("  ", (clean(s.source), "bold"), ": ", clean(s.reason))
-            for s in result.skipped
-        )
+        for skip in result.skipped:
+            source = Text(clean(skip.source), style="bold", overflow="fold")
+            parts.append(Padding(source, (0, 0, 0, 2), expand=False))
+            parts.append(Padding(Text(clean(skip.reason)), (0, 0, 0, 6), expand=False))
     parts.append(Text(""))
     parts.append(_summary_line(summary))
     return Group(*parts)
@@ -134,10 +137,12 @@ def _headline(summary: Summary) -> Text:
     )
 
 
-def _item_section(item: ItemReport, result: AuditResult, color: bool) -> Iterable[RenderableType]:
+def _item_section(
+    item: ItemReport, result: AuditResult, color: bool, limit: int
+) -> Iterable[RenderableType]:
     yield Text.assemble(("== ", "bold"), (clean(item.source), "bold"))
     yield Text.assemble(
-        f"   {item.kind.value} {clean(item.name)!r}  risk ",
+        f"   {item.kind.value}{_name_unless_stem(item)}  risk ",
         (item.risk.level.label.upper(), _risk_style(item)),
         f" ({item.risk.score})",
     )
@@ -147,23 +152,34 @@ def _item_section(item: ItemReport, result: AuditResult, color: bool) -> Iterabl
         group = [f for f in item.findings if f.severity == severity]
         if group:
             yield Text.assemble("   ", _severity(severity), f" ({len(group)})")
-            yield Padding(_findings_grid(group), (0, 0, 0, 5), expand=False)
+            yield Padding(_findings_grid(group, limit), (0, 0, 0, 5), expand=False)
     columns = confidential_columns(result, item.columns)
     if columns:
         yield Text(f"   Confidential columns ({len(columns)} of {len(item.columns)})")
         yield Padding(_columns_table(columns, color), (0, 0, 0, 5), expand=False)
 
 
-def _findings_grid(findings: Sequence[Finding]) -> Table:
-    """Rule id and message side by side, so a long message wraps under itself."""
+def _findings_grid(findings: Sequence[Finding], limit: int) -> Table:
+    """Rule id and message side by side, so a long message wraps under itself.
+
+    Past ``limit`` findings of one rule (41 packaged query caches, say) the rest become one
+    "... and N more" line: the JSON report lists them all.
+    """
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column(overflow="fold")
+    shown: Counter[str] = Counter()
     for finding in findings:
-        grid.add_row(
-            Text(finding.rule_id, style=SEVERITY_STYLES[finding.severity]),
-            Text(clean(finding.message)),
-        )
+        shown[finding.rule_id] += 1
+        if shown[finding.rule_id] <= limit:
+            grid.add_row(
+                Text(finding.rule_id, style=SEVERITY_STYLES[finding.severity]),
+                Text(clean(finding.message)),
+            )
+    for rule_id, count in shown.items():
+        if count > limit:
+            more = f"... and {count - limit} more {rule_id} finding(s) (the JSON report lists all)"
+            grid.add_row(Text(rule_id, style="dim"), Text(more, style="dim"))
     return grid
 
 
@@ -184,14 +200,23 @@ def _columns_table(columns: Sequence[ColumnReport], color: bool) -> Table:
     return table
 
 
-def _clean_line(item: ItemReport, result: AuditResult) -> Text:
-    columns = confidential_columns(result, item.columns)
-    text = Text.assemble("  ok  ", clean(item.source), f" ({item.kind.value})")
-    if item.name != PurePath(item.source).stem:  # the name is usually the file name: say it once
-        text.append(f" {clean(item.name)!r}")
-    if columns:
-        text.append(f": {len(columns)} confidential column(s), all used")
-    return text
+def _clean_items_grid(items: Sequence[ItemReport], result: AuditResult) -> Table:
+    """One row per item without findings; a long path folds under itself."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for item in items:
+        text = Text(f"{clean(item.source)} ({item.kind.value}){_name_unless_stem(item)}")
+        columns = confidential_columns(result, item.columns)
+        if columns:
+            text.append(f": {len(columns)} confidential column(s), all used")
+        grid.add_row(Text("ok", style="green"), text)
+    return grid
+
+
+def _name_unless_stem(item: ItemReport) -> str:
+    """`` 'Name'`` when the item's name says more than its file name, else nothing."""
+    return "" if item.name == PurePath(item.source).stem else f" {clean(item.name)!r}"
 
 
 def _summary_line(summary: Summary) -> Text:

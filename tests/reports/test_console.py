@@ -86,7 +86,8 @@ def test_skipped_inputs_are_listed_with_their_reasons() -> None:
     result = make_result(skipped=(make_skipped("x.tde", "a .tde extract cannot be read"),))
     out = _lines(ConsoleReporter().render(result))
     assert "Could not audit (1)" in out
-    assert "  x.tde: a .tde extract cannot be read" in out
+    start = out.index("Could not audit (1)")
+    assert out[start + 1 : start + 3] == ["  x.tde", "      a .tde extract cannot be read"]
 
 
 def test_summary_line_counts_severities_and_columns() -> None:
@@ -127,6 +128,25 @@ def test_names_cannot_inject_terminal_codes_or_markup(raw: str, shown: str) -> N
         assert shown in out
 
 
+def test_many_findings_of_one_rule_collapse_into_a_count() -> None:
+    caches = tuple(
+        make_finding(rule_id="TA103", message=f"query cache {i:02}", object_path=(f"member:{i}",))
+        for i in range(41)
+    )
+    item = make_item(findings=(*caches, make_finding()), name="Book")
+    out = _lines(ConsoleReporter(max_per_rule=10).render(make_result(items=(item,))))
+    assert out[:4] == [
+        "tableau-audit 0.1.0: 1 item(s) audited",
+        "",
+        "== wb.twbx",
+        "   workbook 'Book'  risk MEDIUM (40)",
+    ]
+    shown = [line for line in out if line.startswith("     TA103  query cache")]
+    assert shown == [f"     TA103  query cache {i:02}" for i in range(10)]
+    assert "     TA103  ... and 31 more TA103 finding(s) (the JSON report lists all)" in out
+    assert "     TA101  Confidential column 'SSN' in 'Permits' is never used" in out
+
+
 def test_hundreds_of_clean_items_stay_one_line_each() -> None:
     clean_items = tuple(
         make_item(source=f"wb{i:03}.twb", findings=(), columns=()) for i in range(150)
@@ -150,10 +170,9 @@ def test_risk_level_and_reasons_are_shown() -> None:
     out = _lines(ConsoleReporter().render(make_result(items=(item,))))
     assert out[2:5] == [
         "== wb.twbx",
-        "   workbook 'wb'  risk CRITICAL (95)",
+        "   workbook  risk CRITICAL (95)",
         "   why: downloadable",
     ]
-    assert "   why: downloadable" in out
 
 
 def test_rule_catalogue_lists_every_rule() -> None:

@@ -51,7 +51,7 @@ def audit(
                 skipped.append(outcome)
             else:
                 items.append(outcome)
-    return build_result(items, skipped, rules)
+    return build_result(items, skipped, rules, config)
 
 
 def _audit_file(
@@ -70,14 +70,20 @@ def _audit_file(
 
 
 def build_result(
-    items: Iterable[ItemReport], skipped: Iterable[Skipped], rules: Sequence[Rule]
+    items: Iterable[ItemReport],
+    skipped: Iterable[Skipped],
+    rules: Sequence[Rule],
+    config: AuditConfig,
+    *,
+    complete: bool = True,
 ) -> AuditResult:
     """Sort everything into a deterministic :class:`AuditResult`."""
     return AuditResult(
         items=tuple(sorted(items, key=lambda item: (item.source, item.name))),
         skipped=tuple(sorted(skipped, key=lambda s: s.source)),
-        rules_run=tuple(rule.id for rule in rules),
-        complete=True,
+        rules_run=tuple(rule.id for rule in _selected(rules, config)),
+        complete=complete,
+        confidential_min_tier=config.policy.confidential_min_tier,
     )
 
 

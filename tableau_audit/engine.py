@@ -81,7 +81,7 @@ def build_result(
     return AuditResult(
         items=tuple(sorted(items, key=lambda item: (item.source, item.name))),
         skipped=tuple(sorted(skipped, key=lambda s: s.source)),
-        rules_run=tuple(rule.id for rule in _selected(rules, config)),
+        rules_run=tuple(rule.id for rule in rules if rule.id not in config.disabled_rules),
         complete=complete,
         confidential_min_tier=config.policy.confidential_min_tier,
     )

@@ -339,6 +339,8 @@ class Workbook:
     project: str | None = None
     item_id: str | None = None
     document_line_count: int | None = field(default=None, compare=False)
+    server: ServerItem | None = None
+    """How the server describes the item (permissions, views, connections); None for local files."""
 
     @property
     def is_packaged(self) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from tableau_audit.classify.types import ColumnClassification, Tier
 from tableau_audit.findings import Severity, Violation
 from tableau_audit.model import ArtifactKind, Column, Datasource, Workbook
+from tableau_audit.permissions import EffectiveAccess
 from tableau_audit.usage import DatasourceUsage
 
 
@@ -38,6 +39,8 @@ class RuleContext:
     """Tier from which a classified column counts as confidential (policy)."""
     in_extract: Mapping[tuple[str, str], bool] = field(default_factory=dict)
     """Per (data-source name, column name): whether the column is physically in the extract."""
+    access: EffectiveAccess | None = None
+    """Effective permissions of the published item; None for local files."""
 
     def used_columns(self, ds: Datasource) -> frozenset[str]:
         """Local names of the fields of ``ds`` that something in the workbook uses."""

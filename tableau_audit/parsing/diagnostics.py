@@ -30,7 +30,17 @@ def _extract_problems(ds: Datasource) -> Iterator[Diagnostic]:
     if extract.status is ExtractStatus.MISSING:
         yield Diagnostic(
             code=PARTIAL,
-            message=f"the extract file of data source {ds.caption!r} is not in the package",
+            message=f"the extract file of data source {ds.caption!r} is missing from the package",
+            place=place,
+        )
+        return
+    if extract.status is ExtractStatus.EMPTY:
+        yield Diagnostic(
+            code=PARTIAL,
+            message=(
+                f"the extract file of data source {ds.caption!r} is empty (0 bytes) in the "
+                "package; only its XML description was checked"
+            ),
             place=place,
         )
         return

@@ -187,6 +187,7 @@ def test_stored_secrets_across_the_corpus() -> None:
     assert found == SECRETS_IN_CORPUS
 
 
+VIZQL = "tableau__Logshark__Plugins_Vizql_VizqlServerPerformance.twbx"
 TDE_EXTRACTS = {
     ("tableau__document-api-python__test_assets_Cache.twbx", "Sales Target"),
     ("tableau__document-api-python__test_assets_TABLEAU_10_TWBX.twbx", "xy (TestV1)"),
@@ -195,29 +196,46 @@ TDE_EXTRACTS = {
     ("tableau__tabcmd__tests_assets_SampleWB.twbx", "World Indicators"),
     ("tableau__tabcmd__tests_assets_SimpleSuperstore.twbx", "Sample - Superstore"),
 }
-VIZQL = "tableau__Logshark__Plugins_Vizql_VizqlServerPerformance.twbx"
+
+
+EMPTY_PLACEHOLDERS = {
+    ("tableau__Logshark__Plugins_Apache_Apache.twbx", "Apache Requests"),
+    ("tableau__Logshark__Plugins_Tabadmin_Tabadmin.twbx", "TabadminErrors"),
+    ("tableau__Logshark__Plugins_Tabadmin_Tabadmin.twbx", "TableauServerVersions"),
+    ("tableau__Logshark__Plugins_Tabadmin_Tabadmin.twbx", "TabadminActions"),
+    (VIZQL, "VizqlPerformanceErrors"),
+    (VIZQL, "VizqlPerformanceEvents"),
+    (VIZQL, "VizqlQueryData"),
+    (VIZQL, "VizqlEndQueryEvents"),
+}
 
 
 def test_partial_audit_diagnostics_across_the_corpus() -> None:
-    found: dict[tuple[str, str], str] = {}
+    kinds = {
+        "legacy .tde file": "tde",
+        "extract files; only": "several",
+        "is missing from the package": "missing",
+        "is empty (0 bytes)": "empty",
+    }
+    found: dict[str, set[tuple[str, str]]] = {kind: set() for kind in kinds.values()}
     for path in corpus_files(hyper=False):
         if path.name in STANDALONE_TDE:
             continue
         for diagnostic in load_file(path).diagnostics:
             assert diagnostic.code == "TA902"
             (place,) = diagnostic.place
-            found[(path.name, place.removeprefix("datasource:"))] = diagnostic.message
-    tde = {key for key, message in found.items() if "legacy .tde file" in message}
-    several = {key for key, message in found.items() if "extract files; only" in message}
-    missing = {key for key, message in found.items() if "is not in the package" in message}
-    assert tde == TDE_EXTRACTS
-    assert several == {
-        (VIZQL, "VizqlPerformanceErrors"),
-        (VIZQL, "VizqlPerformanceEvents"),
-        (VIZQL, "VizqlQueryData"),
+            (kind,) = [kind for text, kind in kinds.items() if text in diagnostic.message]
+            found[kind].add((path.name, place.removeprefix("datasource:")))
+    assert found == {
+        "tde": TDE_EXTRACTS,
+        "several": {
+            (VIZQL, "VizqlPerformanceErrors"),
+            (VIZQL, "VizqlPerformanceEvents"),
+            (VIZQL, "VizqlQueryData"),
+        },
+        "missing": {("tableau__tabcmd__World_Indicators.tdsx", "World Indicators new")},
+        "empty": EMPTY_PLACEHOLDERS,
     }
-    assert missing == {("tableau__tabcmd__World_Indicators.tdsx", "World Indicators new")}
-    assert set(found) == tde | several | missing
 
 
 def test_mapbox_api_key_is_kept_masked() -> None:

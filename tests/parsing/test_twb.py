@@ -599,6 +599,6 @@ def test_extract_diagnostics(tmp_path: Path) -> None:
         (
             "TA902",
             ("datasource:Gone",),
-            "the extract file of data source 'Gone' is not in the package",
+            "the extract file of data source 'Gone' is missing from the package",
         ),
     ]

@@ -354,12 +354,6 @@ def test_sample_lookup_and_spec_intent() -> None:
 # Expectations come from each sample's spec (what it was designed to contain and use), computed
 # with the generator's own closure, never from the auditor's output.
 
-_UNREADABLE_EXTRACT = pytest.mark.xfail(
-    strict=True,
-    reason="parser does not yet report an unreadable extract as TA902 (issue 3 scope 6)",
-)
-
-
 @pytest.fixture(scope="module")
 def audited(generated_samples: Path) -> Any:
     """The audit of the whole sample folder, run once for this module."""
@@ -398,7 +392,7 @@ def _expected_ta101(item: Sample) -> set[str]:
 
 @pytest.mark.parametrize(
     "item",
-    [pytest.param(s, marks=_UNREADABLE_EXTRACT) if "TA902" in s.triggers else s for s in SAMPLES],
+    SAMPLES,
     ids=lambda s: s.filename,
 )
 def test_each_sample_triggers_exactly_its_rules(audited: Any, item: Sample) -> None:

@@ -1,0 +1,225 @@
+"""Render the figures of :mod:`benchmarks.parse_speed` as the "Local audit speed" section.
+
+The verdicts (goal met or not) are computed from the figures, so a re-run never leaves a stale
+claim behind. Only the text between the ``parse-speed`` markers of ``docs/benchmarks.md`` is
+ever rewritten; other engineers' sections stay as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DOCS", "END", "START", "render", "verdicts", "write_docs"]
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+START, END = "<!-- parse-speed:start -->", "<!-- parse-speed:end -->"
+HEADER = (
+    "# Benchmarks\n\n"
+    "Each section is produced by a script in `benchmarks/` (`make bench` runs them all) and\n"
+    "rewritten only between its own markers.\n"
+)
+
+OURS, PEER = "tableau-audit scan", "py-tbparse audit"
+PROBE_LABELS = {
+    "ours": "tableau-audit engine, default (opens every .hyper)",
+    "ours-xml": "tableau-audit engine, no extracts opened (.twb/.twbx/.tds/.tdsx)",
+    "bare": "bare `lxml.etree.parse`, same XML (read + unzip + parse)",
+    "peer overview": "py-tbparse `scan_folder`, overview table",
+    "peer field-usage": "py-tbparse `scan_folder`, field-usage table",
+}
+
+Figures = Mapping[str, Any]
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _s(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.2f} s"
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    if not counts:
+        return "0"
+    total = sum(counts.values())
+    return f"{total} ({', '.join(f'{n} {ext}' for ext, n in counts.items())})"
+
+
+def render(figures: Figures) -> str:
+    """The whole section, Markdown, ending with a newline."""
+    lines = ["## Local audit speed", "", *_machine(figures["machine"]), ""]
+    lines += _cold(figures["cold"], figures["imports"], figures["floor"])
+    lines += _corpus(figures["corpus"])
+    lines += _profile(figures.get("profile"))
+    lines += ["### Reading", "", " ".join(verdicts(figures)), ""]
+    return "\n".join(lines)
+
+
+def _machine(m: Mapping[str, Any]) -> list[str]:
+    peer = m["peer"] or "py-tbparse not available"
+    return [
+        f"Measured {m['date']} on {m['nproc']} CPUs ({m['cpu']}), Python {m['python']}, "
+        f"{m['platform']}; tableau-audit {m['tableau_audit']}, {peer}, lxml {m['lxml']}. "
+        "The machine is shared with other work, so single figures move by 10–20 %; medians of "
+        "interleaved runs are given. Re-run with `python -m benchmarks.parse_speed "
+        "--write-docs`; the raw samples go to `benchmarks/results/parse_speed.json` "
+        "(not committed). py-tbparse lives in `benchmarks/.venv` only (`python -m "
+        "benchmarks.env`), never in tableau-audit's dependencies. Every measured process runs "
+        "with bytecode caching on (a private `PYTHONPYCACHEPREFIX` filled by the warm-up "
+        "runs), as both tools are when pip-installed: with `PYTHONDONTWRITEBYTECODE`, our "
+        "editable install would compile all its modules again on every cold run."
+    ]
+
+
+def _cold(
+    rows: Sequence[Mapping[str, Any]], imports: Mapping[str, Any], floor: Mapping[str, Any]
+) -> list[str]:
+    n = len(rows[0]["timings"][OURS]["samples"]) if rows else 0
+    lines = [
+        "### Cold process, one file",
+        "",
+        f"Fresh process per run, report as JSON on stdout sent to /dev/null, {n} timed runs of "
+        "each command after 2 warm-up runs, interleaved. Goal: ours at most half of py-tbparse.",
+        "",
+        "| File | Size | `tableau-audit scan` median / p90 | `py-tbparse audit` median / p90 "
+        "| Ours ÷ peer (median) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        ours, peer = row["timings"][OURS], row["timings"].get(PEER)
+        ratio = f"{ours['median'] / peer['median']:.2f}" if peer else "–"
+        peer_cell = f"{_ms(peer['median'])} / {_ms(peer['p90'])}" if peer else "–"
+        lines.append(
+            f"| `{row['file']}` | {row['size'] / 1e6:.2f} MB "
+            f"| {_ms(ours['median'])} / {_ms(ours['p90'])} | {peer_cell} | {ratio} |"
+        )
+    lines += [
+        "",
+        f"The interpreter alone (`python -c pass`) takes {_ms(floor['median'])} "
+        f"(p90 {_ms(floor['p90'])}).",
+    ]
+    cli, scan = imports["cli"], imports["scan"]
+    top = ", ".join(f"`{name}` {ms:.0f} ms" for name, ms in scan["top"][:6])
+    heavy = ", ".join(f"`{m}`" for m in scan["heavy"]) or "none"
+    cli_heavy = ", ".join(f"`{m}`" for m in cli["heavy"]) or "none"
+    lines += [
+        "",
+        f"Imports (`python -X importtime`): `import tableau_audit.cli` takes "
+        f"{cli['total_ms']:.0f} ms (heavy modules loaded: {cli_heavy}). "
+        f"A whole scan of `{imports['scan_file']}` imports "
+        f"{scan['total_ms']:.0f} ms of modules; the largest: {top}. Heavy modules it loads: "
+        f"{heavy}.",
+        "",
+    ]
+    return lines
+
+
+def _corpus(corpus: Mapping[str, Any]) -> list[str]:
+    process, probes = corpus["process"], corpus["probes"]
+    n = len(next(iter(process.values()))["samples"])
+    lines = [
+        "### Whole corpus, one process",
+        "",
+        f"`../shared/corpus/files` (143 files). Process wall time, {n} interleaved runs after "
+        "one warm-up; report on stdout sent to /dev/null:",
+        "",
+        "| Command | Median | p90 |",
+        "|---|---:|---:|",
+    ]
+    for label, t in process.items():
+        lines.append(f"| `{label}` | {_s(t['median'])} | {_s(t['p90'])} |")
+    lines += [
+        "",
+        "Inside one fresh interpreter, imports excluded (median of the same number of runs). "
+        "Every run includes reading the files and unzipping the packaged XML:",
+        "",
+        "| Run | Files handled | Not handled | Time |",
+        "|---|---|---|---:|",
+    ]
+    for kind, p in probes.items():
+        lines.append(
+            f"| {PROBE_LABELS.get(kind, kind)} | {_counts(p['handled'])} "
+            f"| {_counts(p['skipped'])} | {_s(p['run_s'])} |"
+        )
+    bare = probes.get("bare")
+    if bare and bare.get("parse_s") is not None:
+        lines += ["", f"Of the bare run, `etree.parse` alone takes {_s(bare['parse_s'])}."]
+    return [*lines, ""]
+
+
+def _profile(profile: Mapping[str, Any] | None) -> list[str]:
+    if not profile:
+        return []
+    lines = [
+        "### Where our time goes",
+        "",
+        f"One default whole-corpus engine run under cProfile ({_s(profile['run_s'])} with the "
+        "profiler's overhead). Own time per source file (C functions by name), then the "
+        "costliest functions:",
+        "",
+        "| Source | Own time |",
+        "|---|---:|",
+    ]
+    lines += [f"| `{name}` | {_s(sec)} |" for name, sec in profile["files"][:8]]
+    lines += ["", "| Function | Own time | Cumulative |", "|---|---:|---:|"]
+    lines += [
+        f"| `{name}` | {_s(own)} | {_s(cum)} |" for name, own, cum in profile["functions"][:8]
+    ]
+    return [*lines, ""]
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None or b == 0 else a / b
+
+
+def verdicts(figures: Figures) -> list[str]:
+    """One sentence per goal, computed from the figures."""
+    out = []
+    cold = figures["cold"]
+    if cold and PEER in cold[0]["timings"]:
+        t = cold[0]["timings"]
+        r = t[OURS]["median"] / t[PEER]["median"]
+        met = "met" if r <= 0.5 else "not met"
+        out.append(
+            f"Cold single file (`{cold[0]['file']}`): ours takes {r:.2f}× py-tbparse's `audit` "
+            f"({_ms(t[OURS]['median'])} against {_ms(t[PEER]['median'])}); goal ≤ 0.5×: {met}."
+        )
+    process, probes = figures["corpus"]["process"], figures["corpus"]["probes"]
+    peers = {k: v["median"] for k, v in process.items() if k.startswith("py-tbparse")}
+    if peers:
+        fastest = min(peers, key=peers.__getitem__)
+        ours = process[OURS]["median"]
+        met = "met" if ours < peers[fastest] else "not met"
+        out.append(
+            f"Whole corpus: our process takes {_s(ours)} against {_s(peers[fastest])} for "
+            f"`{fastest}` (the faster py-tbparse run), for more files and more work; "
+            f"goal faster: {met}."
+        )
+    bare = probes.get("bare", {}).get("run_s")
+    for kind in ("ours-xml", "ours"):
+        r = _ratio(probes.get(kind, {}).get("run_s"), bare)
+        if r is not None:
+            met = "met" if r <= 2 else "not met"
+            out.append(
+                f"Against bare lxml on the same XML, {PROBE_LABELS[kind]} takes {r:.1f}×; "
+                f"goal ≤ 2×: {met}."
+            )
+    return out
+
+
+def write_docs(section: str, path: Path = DOCS) -> None:
+    """Replace (or append) only the parse-speed section of ``docs/benchmarks.md``."""
+    block = f"{START}\n{section}{END}\n"
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    if START in text and END in text:
+        head, _, rest = text.partition(START)
+        _, _, tail = rest.partition(END)
+        tail = tail.lstrip("\n")
+        text = head + block + ("\n" + tail if tail else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")

@@ -27,7 +27,7 @@ from tableau_audit.findings import (
     fingerprint,
 )
 from tableau_audit.model import Workbook
-from tableau_audit.parsing import load_file
+from tableau_audit.parsing import ExtractSamples, load_item
 from tableau_audit.parsing.hyper import HyperSession
 from tableau_audit.risk import assess_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
@@ -58,15 +58,16 @@ def _audit_file(
     path: Path, config: AuditConfig, rules: Sequence[Rule], hyper: HyperSession
 ) -> ItemReport | Skipped:
     try:
-        workbook = load_file(path, hyper=hyper)
+        loaded = load_item(path, hyper=hyper, sample_size=config.policy.sample_size)
     except ParseError as error:
         return skip_input(str(path), error.reason, config)
     except Exception as error:  # a parser bug must not stop the run; never echo the message
-        logger.debug("internal error while reading %s", path, exc_info=True)
+        logger.debug("internal error while reading %s (%s)", path, type(error).__name__)
         return skip_input(
             str(path), f"internal error while reading ({type(error).__name__})", config
         )
-    return audit_workbook(workbook, config, rules=rules)
+    # NOTE: the samples are dropped when this frame returns: only classifications survive.
+    return audit_workbook(loaded.workbook, config, rules=rules, samples=loaded.samples)
 
 
 def build_result(
@@ -103,11 +104,18 @@ def skip_input(source: str, reason: str, config: AuditConfig) -> Skipped:
 
 
 def audit_workbook(
-    workbook: Workbook, config: AuditConfig, *, rules: Sequence[Rule] = ALL_RULES
+    workbook: Workbook,
+    config: AuditConfig,
+    *,
+    rules: Sequence[Rule] = ALL_RULES,
+    samples: ExtractSamples | None = None,
 ) -> ItemReport:
-    """Run every applicable rule on one parsed item and build its report."""
+    """Run every applicable rule on one parsed item and build its report.
+
+    ``samples`` are values read from the item's extracts; they only feed classification.
+    """
     usage = compute_usage(workbook)
-    classifications = classify_columns(workbook, config)
+    classifications = classify_columns(workbook, config, samples or ExtractSamples())
     ctx = RuleContext(
         usage=usage,
         classifications=classifications,
@@ -133,9 +141,9 @@ def audit_workbook(
 
 
 def classify_columns(
-    workbook: Workbook, config: AuditConfig
+    workbook: Workbook, config: AuditConfig, samples: ExtractSamples
 ) -> Mapping[tuple[str, str], ColumnClassification]:
-    """Classify every physical column by name (values come from the extract sample)."""
+    """Classify every physical column by name, and by value where its extract was sampled."""
     found: dict[tuple[str, str], ColumnClassification] = {}
     for ds in workbook.datasources:
         for col in ds.columns:
@@ -145,7 +153,7 @@ def classify_columns(
                 remote_name=col.remote_name,
                 caption=col.caption,
                 datatype=col.datatype,
-                values=None,
+                values=samples.get(ds.name, col.name),
                 policy=config.policy,
             )
             if verdict is not None:

@@ -111,6 +111,8 @@ class Column:
     """Parent relation or logical-table object id, without brackets."""
     datatype: str = ""
     hidden: bool = False
+    extract_only: bool = False
+    """In the extract file but not described by the XML: shipped data nothing explains."""
     line: int | None = None
 
 

@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import os
 from pathlib import Path
+from types import MappingProxyType
 from typing import BinaryIO, Protocol
 
 from tableau_audit.errors import ParseError
@@ -25,11 +26,18 @@ from tableau_audit.model import (
 )
 from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff, unknown_reason
 from tableau_audit.parsing.diagnostics import extract_diagnostics
+from tableau_audit.parsing.extract_contents import (
+    ExtractSamples,
+    SampleKey,
+    SampleSource,
+    column_values,
+    with_undescribed_columns,
+)
 from tableau_audit.parsing.package import Package, PackageLimits
 from tableau_audit.parsing.twb import build_workbook
 from tableau_audit.parsing.xml import parse_xml
 
-__all__ = ["HyperReader", "load_file"]
+__all__ = ["ExtractSamples", "HyperReader", "LoadedItem", "load_file", "load_item"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +60,20 @@ class HyperReader(Protocol):
         """Tables, columns and row counts of a .hyper file; never raises for a bad file."""
         ...
 
+    def inspect(
+        self, data: Path | bytes, *, label: str, size: int | None = None
+    ) -> tuple[HyperInventory, SampleSource]:
+        """Inventory plus a bounded sample of every column, from one private copy."""
+        ...
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class LoadedItem:
+    """A parsed item and, separately, the values sampled from its extracts (memory only)."""
+
+    workbook: Workbook
+    samples: ExtractSamples = dataclasses.field(default_factory=ExtractSamples)
+
 
 def load_file(
     path: Path,
@@ -67,10 +89,28 @@ def load_file(
     .hyper always needs one (a temporary session is opened when none is given).
     Raises :class:`ParseError` for anything that cannot be audited.
     """
+    return load_item(path, display=display, hyper=hyper, limits=limits).workbook
+
+
+def load_item(
+    path: Path,
+    *,
+    display: str | None = None,
+    hyper: HyperReader | None = None,
+    limits: PackageLimits | None = None,
+    sample_size: int = 0,
+) -> LoadedItem:
+    """Like :func:`load_file`, and with ``sample_size > 0`` also sample every extract column.
+
+    Sampling needs ``hyper``; the values come back in :attr:`LoadedItem.samples`, apart from
+    the model, so that they can never reach a report.
+    """
     artifact = display or str(path)
+    reading = _Reading(hyper=hyper, sample_size=sample_size if hyper is not None else 0)
     try:
         with path.open("rb") as handle:
-            return _load(handle, path, artifact, hyper, limits or PackageLimits())
+            workbook = _load(handle, path, artifact, reading, limits or PackageLimits())
+            return LoadedItem(workbook=workbook, samples=reading.samples())
     except ParseError:
         raise
     except OSError as exc:
@@ -82,11 +122,23 @@ def load_file(
         raise ParseError(artifact, f"internal parser error ({type(exc).__name__})") from None
 
 
+@dataclasses.dataclass(slots=True, kw_only=True)
+class _Reading:
+    """How one file is read: the Hyper session, the sample size, and what was sampled."""
+
+    hyper: HyperReader | None
+    sample_size: int
+    values: dict[SampleKey, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+    def samples(self) -> ExtractSamples:
+        return ExtractSamples(values=MappingProxyType(dict(self.values)))
+
+
 def _load(
     handle: BinaryIO,
     path: Path,
     artifact: str,
-    hyper: HyperReader | None,
+    reading: _Reading,
     limits: PackageLimits,
 ) -> Workbook:
     head = handle.read(HEAD_SIZE)
@@ -110,9 +162,9 @@ def _load(
         workbook = build_workbook(
             root, source=artifact, name=name, package=package, line_count=_lines(data)
         )
-        return _with_inventories(workbook, package, hyper) if hyper is not None else workbook
+        return _with_inventories(workbook, package, reading)
     if fmt is FileFormat.HYPER:
-        return _standalone_hyper(path, artifact, hyper)
+        return _standalone_hyper(path, artifact, reading)
     if fmt is FileFormat.UNKNOWN:
         raise ParseError(artifact, unknown_reason(head))
     raise ParseError(artifact, _REASONS[fmt])
@@ -122,23 +174,42 @@ def _lines(data: bytes) -> int:
     return data.count(b"\n") + 1
 
 
-def _standalone_hyper(path: Path, artifact: str, hyper: HyperReader | None) -> Workbook:
-    """A bare .hyper file: its tables become data sources (H5's ``standalone_workbook``)."""
+def _standalone_hyper(path: Path, artifact: str, reading: _Reading) -> Workbook:
+    """A bare .hyper file: its tables become data sources (``standalone_workbook``)."""
     # NOTE: imported here so that scanning XML never imports the Hyper reader.
     from tableau_audit.parsing import hyper as hyper_module
 
-    if hyper is not None:
-        inventory = hyper.inventory(path, label=artifact)
-    else:
+    if reading.hyper is None:
         with hyper_module.HyperSession() as session:
             inventory = session.inventory(path, label=artifact)
-    return hyper_module.standalone_workbook(artifact, inventory)
+        return hyper_module.standalone_workbook(artifact, inventory)
+    inventory, sample = _read_extract(reading, path, artifact)
+    workbook = hyper_module.standalone_workbook(artifact, inventory)
+    if sample is not None:
+        for ds in workbook.datasources:
+            reading.values.update(column_values(ds, sample))
+    return workbook
 
 
-def _with_inventories(workbook: Workbook, package: Package, hyper: HyperReader) -> Workbook:
-    """Attach the real contents of every packaged .hyper extract (one read per member)."""
-    cache: dict[str, HyperInventory] = {}
-    datasources = tuple(_inventoried(ds, package, hyper, cache) for ds in workbook.datasources)
+def _read_extract(
+    reading: _Reading, data: Path | bytes, label: str
+) -> tuple[HyperInventory, SampleSource | None]:
+    """Inventory, plus a sample when sampling is on (one private copy either way)."""
+    assert reading.hyper is not None
+    if reading.sample_size > 0:
+        return reading.hyper.inspect(data, label=label, size=reading.sample_size)
+    return reading.hyper.inventory(data, label=label), None
+
+
+def _with_inventories(workbook: Workbook, package: Package, reading: _Reading) -> Workbook:
+    """Attach the real contents of every packaged .hyper extract (one read per member).
+
+    Columns the .hyper holds but the XML never mentions are added as ``extract_only``.
+    """
+    if reading.hyper is None:
+        return workbook
+    cache: dict[str, tuple[HyperInventory, SampleSource | None]] = {}
+    datasources = tuple(_inventoried(ds, package, reading, cache) for ds in workbook.datasources)
     # NOTE: build_workbook already reported what it could see without Hyper; only unreadable
     # .hyper files are new here.
     known = set(workbook.diagnostics)
@@ -149,7 +220,10 @@ def _with_inventories(workbook: Workbook, package: Package, hyper: HyperReader) 
 
 
 def _inventoried(
-    ds: Datasource, package: Package, hyper: HyperReader, cache: dict[str, HyperInventory]
+    ds: Datasource,
+    package: Package,
+    reading: _Reading,
+    cache: dict[str, tuple[HyperInventory, SampleSource | None]],
 ) -> Datasource:
     extract = ds.extract
     if (
@@ -163,8 +237,12 @@ def _inventoried(
     if member not in cache:
         label = f"{package.artifact}:{member}"
         try:
-            cache[member] = hyper.inventory(package.read(member), label=label)
+            cache[member] = _read_extract(reading, package.read(member), label)
         except ParseError as exc:
-            cache[member] = HyperInventory(error=exc.reason)
-    new_extract: Extract = dataclasses.replace(extract, inventory=cache[member])
-    return dataclasses.replace(ds, extract=new_extract)
+            cache[member] = (HyperInventory(error=exc.reason), None)
+    inventory, sample = cache[member]
+    new_extract: Extract = dataclasses.replace(extract, inventory=inventory)
+    described = with_undescribed_columns(dataclasses.replace(ds, extract=new_extract))
+    if sample is not None:
+        reading.values.update(column_values(described, sample))
+    return described

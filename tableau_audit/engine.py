@@ -14,7 +14,7 @@ from tableau_audit.classify.columns import classify_column
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.config import AuditConfig
 from tableau_audit.errors import ParseError
-from tableau_audit.extracts import extract_membership, extract_row_count
+from tableau_audit.extracts import extract_membership, extract_reports, extract_row_count
 from tableau_audit.findings import (
     AuditResult,
     ColumnReport,
@@ -137,6 +137,7 @@ def audit_workbook(
         item_id=workbook.item_id,
         version=workbook.version,
         extract_rows=extract_row_count(workbook),
+        extracts=extract_reports(workbook, ctx.is_confidential),
     )
 
 

@@ -7,9 +7,18 @@ the mapped table holds the mapped column.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from tableau_audit.model import Datasource, Extract, ExtractStatus, HyperInventory, Workbook
+from tableau_audit.findings import ExtractReport
+from tableau_audit.model import (
+    Column,
+    Datasource,
+    Extract,
+    ExtractStatus,
+    HyperInventory,
+    PackagedFileKind,
+    Workbook,
+)
 
 
 def _normalise(name: str) -> str:
@@ -88,3 +97,49 @@ def extract_row_count(wb: Workbook) -> int | None:
         if rows is not None:
             total = (total or 0) + rows
     return total
+
+
+def extract_reports(
+    wb: Workbook, confidential: Callable[[Datasource, Column], bool]
+) -> tuple[ExtractReport, ...]:
+    """One summary per data source with an extract: rows, columns, confidential columns."""
+    reports: list[ExtractReport] = []
+    for ds in wb.datasources:
+        extract = ds.extract
+        if extract is None:
+            continue
+        present = columns_in_extract(ds) or frozenset()
+        inventory = usable_inventory(extract)
+        reports.append(
+            ExtractReport(
+                datasource=ds.caption,
+                file=extract.file.path if extract.file is not None else extract.dbname,
+                status=extract.status.value,
+                readable=inventory is not None,
+                tables=len(inventory.tables) if inventory is not None else 0,
+                rows=(
+                    sum(t.row_count for t in inventory.tables)
+                    if inventory is not None
+                    else extract.row_count_hint
+                ),
+                columns=len(present),
+                undescribed_columns=sum(1 for c in ds.columns if c.extract_only),
+                confidential_columns=sum(
+                    1 for c in ds.columns if c.name in present and confidential(ds, c)
+                ),
+            )
+        )
+    return tuple(reports)
+
+
+def ships_packaged_file(wb: Workbook, ds: Datasource) -> bool:
+    """True when a file connection of ``ds`` reads a raw data file packed into the package."""
+    packed = {
+        member.path.rsplit("/", 1)[-1].casefold()
+        for member in wb.package
+        if member.kind is PackagedFileKind.RAW_DATA
+    }
+    return any(
+        conn.filename and conn.filename.replace("\\", "/").rsplit("/", 1)[-1].casefold() in packed
+        for conn in ds.connections
+    )

@@ -131,6 +131,26 @@ class ColumnReport:
     """Why it is used: ``worksheet:Map``, ``calculation:Age``, ``filter``, ..."""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtractReport:
+    """What one data source's extract holds, as counts (never values)."""
+
+    datasource: str
+    """Data-source caption."""
+    file: str
+    """Extract file as named in the XML (package member for packaged extracts)."""
+    status: str
+    """``packaged``, ``missing``, ``empty``, ``not-packaged`` or ``disabled``."""
+    readable: bool
+    """True when the .hyper was opened and its catalogue read."""
+    tables: int = 0
+    rows: int | None = None
+    columns: int = 0
+    undescribed_columns: int = 0
+    """Columns in the .hyper that the XML does not mention."""
+    confidential_columns: int = 0
+
+
 class RiskLevel(enum.IntEnum):
     """Overall risk of an item."""
 
@@ -156,6 +176,53 @@ class Risk:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Audience:
+    """Who effectively holds one capability on a published item (or on any of its views)."""
+
+    all_users: bool
+    """Everyone signed in to the site."""
+    guest: bool
+    """Visitors without an account (site guest access on and the Guest user allowed)."""
+    groups: tuple[str, ...] = ()
+    """Other groups whose Allow reaches at least one member (names, sorted)."""
+    users: tuple[str, ...] = ()
+    """Users named by an explicit Allow rule (sign-in names, sorted)."""
+    users_allowed: int = 0
+    """Licensed users (not administrators or owners) who effectively hold it."""
+
+    @property
+    def broad(self) -> bool:
+        """True when everyone signed in, or anyone at all, holds it."""
+        return self.all_users or self.guest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Exposure:
+    """Who can see and download a published item (issue 4 "exposure" block)."""
+
+    governed_by: str
+    """``item``, or ``locked project <name>`` when a locked project's defaults apply."""
+    audiences: Mapping[str, Audience]
+    """Per action (``view``, ``download_full_data``, ...; fixed order): who holds it."""
+    views_with_own_rules: tuple[str, ...] = ()
+    """Views whose own rules apply (tabs hidden in an unlocked project)."""
+    published_datasources: tuple[str, ...] = ()
+    """Ids of the published data sources a workbook reads (their audits hold the columns)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PublishedSourceAudit:
+    """What the audit of a published data source tells the workbooks that read it."""
+
+    id: str
+    name: str
+    source: str
+    """Server URL of the data source (its item's ``source``)."""
+    confidential: tuple[ColumnReport, ...] = ()
+    """Its columns classified at or above the policy's confidential tier."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ItemReport:
     """The audit of one workbook, data source or extract."""
 
@@ -170,6 +237,9 @@ class ItemReport:
     version: str = ""
     extract_rows: int | None = None
     """Total rows across the item's readable extracts, if any."""
+    extracts: tuple[ExtractReport, ...] = ()
+    exposure: Exposure | None = None
+    """Who can see and download a published item; None for local files."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -354,6 +354,7 @@ def test_sample_lookup_and_spec_intent() -> None:
 # Expectations come from each sample's spec (what it was designed to contain and use), computed
 # with the generator's own closure, never from the auditor's output.
 
+
 @pytest.fixture(scope="module")
 def audited(generated_samples: Path) -> Any:
     """The audit of the whole sample folder, run once for this module."""

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 from tableau_audit import __version__
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.errors import ReportError
-from tableau_audit.findings import AuditResult, ColumnReport, Finding, ItemReport, Skipped
+from tableau_audit.findings import (
+    AuditResult,
+    ColumnReport,
+    ExtractReport,
+    Finding,
+    ItemReport,
+    Skipped,
+)
 from tableau_audit.reports.interface import Summary, summarize
 
 if TYPE_CHECKING:
@@ -82,6 +89,7 @@ def item_to_dict(item: ItemReport) -> dict[str, JsonValue]:
         "findings": [finding_to_dict(finding) for finding in item.findings],
         "columns": [column_to_dict(column) for column in item.columns],
         "extract_rows": item.extract_rows,
+        "extracts": [extract_to_dict(e) for e in item.extracts],
     }
 
 
@@ -200,3 +208,18 @@ def _plain(value: object) -> JsonValue:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return str(value)
+
+
+def extract_to_dict(extract: ExtractReport) -> dict[str, JsonValue]:
+    """One extract summary: counts only."""
+    return {
+        "datasource": extract.datasource,
+        "file": extract.file,
+        "status": extract.status,
+        "readable": extract.readable,
+        "tables": extract.tables,
+        "rows": extract.rows,
+        "columns": extract.columns,
+        "undescribed_columns": extract.undescribed_columns,
+        "confidential_columns": extract.confidential_columns,
+    }

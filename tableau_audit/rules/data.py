@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tableau_audit.classify.types import ColumnClassification, Tier
+from tableau_audit.extracts import ships_packaged_file
 from tableau_audit.findings import Location, Severity, Violation
 from tableau_audit.model import (
     ArtifactKind,
@@ -37,12 +38,16 @@ def column_location(wb: Workbook, ds: Datasource, col: Column) -> Location:
     )
 
 
-def data_ships(ds: Datasource, in_extract: bool | None) -> bool:
-    """True when the column's values are physically inside the audited file."""
+def data_ships(wb: Workbook, ds: Datasource, in_extract: bool | None) -> bool:
+    """True when the column's values are physically inside the audited file.
+
+    That is a packaged extract holding the column, or a raw file (CSV, Excel) packed into the
+    package that a file connection of the data source reads.
+    """
     extract = ds.extract
-    if extract is None or not in_extract:
-        return False
-    return extract.status is ExtractStatus.PACKAGED
+    if extract is None:
+        return ships_packaged_file(wb, ds)
+    return bool(in_extract) and extract.status is ExtractStatus.PACKAGED
 
 
 def _evidence(
@@ -76,7 +81,7 @@ def _unused_confidential_columns(wb: Workbook, ctx: RuleContext) -> Iterator[Vio
             in_extract = ctx.column_in_extract(ds, col)
             if in_extract is False and ds.extract is not None and not ds.extract.live:
                 continue  # not extracted: nothing ships, the column is only named in the XML
-            ships = data_ships(ds, in_extract)
+            ships = data_ships(wb, ds, in_extract)
             where = "is in the packaged extract" if ships else "is available to viewers"
             yield Violation(
                 location=column_location(wb, ds, col),
@@ -97,7 +102,7 @@ def _hidden_confidential_in_extract(wb: Workbook, ctx: RuleContext) -> Iterator[
             if found is None or not col.hidden or not ctx.is_confidential(ds, col):
                 continue
             in_extract = ctx.column_in_extract(ds, col)
-            if not data_ships(ds, in_extract):
+            if not data_ships(wb, ds, in_extract):
                 continue
             yield Violation(
                 location=column_location(wb, ds, col),
@@ -137,7 +142,7 @@ def _confidential_in_datasource(wb: Workbook, ctx: RuleContext) -> Iterator[Viol
             in_extract = ctx.column_in_extract(ds, col)
             if col.hidden and not in_extract:
                 continue
-            ships = data_ships(ds, in_extract)
+            ships = data_ships(wb, ds, in_extract)
             where = "its values are in the file" if ships else "the data source exposes it"
             yield Violation(
                 location=column_location(wb, ds, col),

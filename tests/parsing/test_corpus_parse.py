@@ -337,9 +337,7 @@ def test_extract_mapping_agrees_with_the_real_hyper_files(hyper_session: object)
             undescribed = {c.name for c in ds.columns if c.extract_only}
             in_xml = {(m.table, m.remote_name) for m in extract.columns}
             described = {
-                (m.table, m.remote_name)
-                for m in extract.columns
-                if m.local_name not in undescribed
+                (m.table, m.remote_name) for m in extract.columns if m.local_name not in undescribed
             }
             in_hyper = {
                 (t.qualified_name, c.name) for t in extract.inventory.tables for c in t.columns

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from tableau_audit.formula import formula_references
 from tableau_audit.model import ArtifactKind, Datasource, FieldRef, Workbook
-from tableau_audit.parsing.formula import formula_references
 
 __all__ = ["PARAMETERS", "DatasourceUsage", "compute_usage"]
 

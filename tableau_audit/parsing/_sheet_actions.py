@@ -18,6 +18,7 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from tableau_audit.formula import formula_references
 from tableau_audit.model import Action, Dashboard
 from tableau_audit.parsing._sheet_refs import (
     RefResolver,
@@ -25,7 +26,6 @@ from tableau_audit.parsing._sheet_refs import (
     qualified_references,
     source_line,
 )
-from tableau_audit.parsing.formula import formula_references
 
 __all__ = ["parse_actions"]
 

@@ -16,8 +16,8 @@ from typing import cast
 
 from lxml import etree
 
+from tableau_audit.formula import read_bracketed
 from tableau_audit.model import Calculation, Column, Datasource, FieldRef, Group
-from tableau_audit.parsing.formula import read_bracketed
 
 PARAMETERS = "Parameters"
 """The reserved data source holding the workbook's parameters."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from tableau_audit.formula import formula_references
 from tableau_audit.model import (
     Calculation,
     Column,
@@ -36,7 +37,6 @@ from tableau_audit.parsing.extract import (
     build_extract,
     relation_of,
 )
-from tableau_audit.parsing.formula import formula_references
 from tableau_audit.parsing.names import line_of, split_qualified, unbracket
 from tableau_audit.parsing.package import Package
 from tableau_audit.parsing.stored_secrets import scan_connection, scan_custom_sql

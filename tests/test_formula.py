@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tableau_audit.parsing.formula import FormulaRef, formula_references, read_bracketed
+from tableau_audit.formula import FormulaRef, formula_references, read_bracketed
 
 
 def refs(formula: str) -> list[tuple[str | None, str]]:

@@ -33,6 +33,9 @@ _CAP_UNEXPECTED = 0.5
 _CAP_BOOLEAN = 0.2
 _CAP_NUMERIC = 0.4
 _DATE_BONUS = 0.05
+MAX_NAME_LENGTH = 256
+"""Longer names are classified on their first characters: names are attacker-controlled text."""
+_MAX_SEGMENTED = 40
 
 _SUFFIX = re.compile(r"^(?P<base>.*?\S)\s*\((?P<context>[^()]*)\)\s*(?:#\s*\d+)?\s*$")
 _DUPLICATE_MARK = re.compile(r"\s+#\s*\d+\s*$")
@@ -113,7 +116,7 @@ def tokenize(name: str) -> tuple[str, ...]:
 
 def _split_suffix(name: str) -> tuple[str, str]:
     """Split off Tableau's de-duplication suffix: ``name (users) #1`` → ``name``, ``users``."""
-    text = name.strip().strip("[]").strip()
+    text = name[:MAX_NAME_LENGTH].strip().strip("[]").strip()
     found = _SUFFIX.match(text)
     if found:
         return found.group("base"), found.group("context")
@@ -155,7 +158,7 @@ def _segment(word: str) -> tuple[str, ...]:
     Pieces are at least four letters long, or one of a few short rule words, so that words such as
     ``passage`` or ``percentage`` are never read as ``pass`` + ``age``.
     """
-    if word in _VOCABULARY or len(word) < 6 or not word.isalpha():
+    if word in _VOCABULARY or not 6 <= len(word) <= _MAX_SEGMENTED or not word.isalpha():
         return (word,)
     best: list[tuple[str, ...] | None] = [None] * (len(word) + 1)
     best[0] = ()
@@ -215,7 +218,7 @@ def classify_name(
 
 
 def _context_tokens(text: str) -> frozenset[str]:
-    tokens = _tokens(text) if text else ()
+    tokens = _tokens(text[:MAX_NAME_LENGTH]) if text else ()
     singular = (t[:-1] for t in tokens if t.endswith("s") and len(t) > 3)
     return frozenset((*tokens, *singular))
 

@@ -12,6 +12,7 @@ three-character kind prefix (``pk.``) of a recognised token, and the length; not
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -37,22 +38,25 @@ class _Hit:
     attribute_level: bool = False
 
 
+# NOTE: every shape starts with a negative lookbehind on its own alphabet and has bounded
+# repetitions. Python 3.10 has no possessive quantifiers, and a plain ``\b`` would let a match be
+# retried at every boundary of a long run (``eyJ-eyJ-eyJ-…``): quadratic time on hostile input.
+_B64 = "[A-Za-z0-9_-]"
+_JWT_BODY = rf"eyJ{_B64}{{1,4096}}\.{_B64}{{1,4096}}"
 _TOKEN_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("mapbox-token", re.compile(r"\b(?:pk|sk|tk)\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")),
-    ("aws-access-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_\w{22,255})\b")),
-    ("google-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])")),
-    ("slack-token", re.compile(r"\bxox[abposr]-[0-9A-Za-z-]{10,}")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")),
+    ("mapbox-token", re.compile(rf"(?<![\w.-])(?:pk|sk|tk)\.{_JWT_BODY}")),
+    ("aws-access-key", re.compile(r"(?<![0-9A-Za-z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Za-z])")),
     (
-        "private-key",
-        re.compile(
-            r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"
-            r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----)?"
-        ),
+        "github-token",
+        re.compile(r"(?<!\w)(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_\w{22,255})(?!\w)"),
     ),
+    ("google-api-key", re.compile(rf"(?<!{_B64})AIza{_B64}{{35}}(?!{_B64})")),
+    ("slack-token", re.compile(r"(?<![0-9A-Za-z-])xox[abposr]-[0-9A-Za-z-]{10,255}")),
+    ("jwt", re.compile(rf"(?<![\w.-]){_JWT_BODY}\.{_B64}{{1,4096}}")),
 )
 """Token shapes recognised anywhere (pii-detection.md §3, detect-secrets' plugins)."""
+_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----")
+_PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----")
 
 _KIND_PREFIXES: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"(?:pk|sk|tk)\.eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), 3),
@@ -84,13 +88,17 @@ _KEY_VALUE_LOOSE = _key_value(rf"{_LOGIN_KEYS}|{_LOOSE_CREDENTIAL_KEYS}", r";&?\
 _KEY_VALUE_TEXT = _key_value(rf"{_LOGIN_KEYS}|{_NAMED_CREDENTIAL_KEYS}", r";&?'\"")
 """In SQL or a formula, a pair counts only inside a connection-string literal (after ``;`` or a
 quote): ``WHERE password=hash_col`` and ``WHERE key=5`` compare columns."""
-_URL_USERINFO = re.compile(r"\b[a-z][a-z0-9+.-]*://[^/\s:@'\"]+:(?P<value>[^/\s@'\"]+)@", re.I)
+_URL_USERINFO = re.compile(
+    r"(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}://[^/\s:@'\"]{1,256}:(?P<value>[^/\s@'\"]{1,256})@",
+    re.I,
+)
 _SQL_PASSWORD = re.compile(
-    r"\b(?:password|passwd|pwd)\]?(?:\s*(?:=|:=|==)\s*|\s+)(?P<q>['\"])(?P<value>[^'\"]+)(?P=q)",
+    r"\b(?:password|passwd|pwd)\]?(?:\s*(?:=|:=|==)\s*|\s+)(?P<q>['\"])(?P<value>[^'\"]{1,512})(?P=q)",
     re.I,
 )
 _SQL_IDENTIFIED_BY = re.compile(
-    r"\bidentified\s+by\s+(?:(?P<q>['\"])(?P<value>[^'\"]+)(?P=q)|(?P<bare>(?!values\b)\w+))", re.I
+    r"\bidentified\s+by\s+(?:(?P<q>['\"])(?P<value>[^'\"]{1,512})(?P=q)|(?P<bare>(?!values\b)\w{1,512}))",
+    re.I,
 )
 _PLACEHOLDER = re.compile(r"^(?:\$\{?\w*\}?|%\(?\w*\)?s?|\{\w*\}|<[^>]*>|\?|\*+|x+|:\w+)$", re.I)
 
@@ -153,13 +161,15 @@ def scan_text(text: str) -> tuple[SecretMatch, ...]:
 
 def _matches(text: str, hits: Iterable[_Hit]) -> tuple[SecretMatch, ...]:
     """Masked matches in text order; a token inside an already-reported secret is not repeated."""
-    kept: list[_Hit] = []
-    ordered = sorted(hits, key=lambda h: (not h.attribute_level, h.start, -(h.end - h.start)))
-    for hit in ordered:
-        if any(hit.start < other.end and other.start < hit.end for other in kept):
+    every = list(hits)
+    # An attribute-level hit is the whole value: nothing inside it is reported again.
+    kept = [hit for hit in every if hit.attribute_level][:1]
+    reach = kept[0].end if kept else 0
+    for hit in sorted(every, key=lambda h: (h.start, -(h.end - h.start))):
+        if hit.attribute_level or hit.start < reach:
             continue
         kept.append(hit)
-    kept.sort(key=lambda h: h.start)
+        reach = hit.end
     return tuple(SecretMatch(kind=h.kind, masked=mask_secret(text[h.start : h.end])) for h in kept)
 
 
@@ -167,6 +177,15 @@ def _token_shapes(text: str) -> Iterator[_Hit]:
     for kind, shape in _TOKEN_SHAPES:
         for found in shape.finditer(text):
             yield _Hit(kind, found.start(), found.end())
+    yield from _private_keys(text)
+
+
+def _private_keys(text: str) -> Iterator[_Hit]:
+    """A PEM private key: from its BEGIN line to the matching END line, or the BEGIN line alone."""
+    ends = [found.end() for found in _PEM_END.finditer(text)]
+    for found in _PEM_BEGIN.finditer(text):
+        end = bisect.bisect_left(ends, found.end())
+        yield _Hit("private-key", found.start(), ends[end] if end < len(ends) else found.end())
 
 
 def _key_values(text: str, *, login_kind: str, loose: bool = True) -> Iterator[_Hit]:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import csv
+import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tableau_audit.classify.names import NameMatch, classify_name, datatype_kind, tokenize
+from tableau_audit.classify.names import (
+    MAX_NAME_LENGTH,
+    NameMatch,
+    classify_name,
+    datatype_kind,
+    tokenize,
+)
 from tableau_audit.classify.policy import DEFAULT_TIERS, ExtraPattern, Policy
 from tableau_audit.classify.types import PiiType, Tier
 
@@ -168,6 +175,14 @@ def test_best_match_over_remote_name_name_and_caption_says_which() -> None:
     remote = classify_name(name="Applicant", remote_name="applicant_ssn", policy=POLICY)
     assert remote is not None
     assert (remote.pii_type, remote.matched_on) == (PiiType.SSN, "remote_name")
+
+
+def test_hostile_names_take_bounded_time() -> None:
+    started = time.perf_counter()
+    for name in ("a" * 1_000_000, "(" * 100_000, "ab_" * 100_000, "emailemail" * 50_000):
+        classify_name(name=name, caption=name, policy=POLICY, context=name)
+    assert time.perf_counter() - started < 5.0
+    assert tokenize("ssn_" + "x" * 10_000) == ("ssn", "x" * (MAX_NAME_LENGTH - 4))
 
 
 def test_no_match_is_none() -> None:

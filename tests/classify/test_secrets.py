@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tableau_audit.classify.secrets import SecretMatch, mask_secret, scan_attribute, scan_text
@@ -141,6 +143,27 @@ def test_text_secrets(text: str, secret: str, kinds: tuple[str, ...]) -> None:
 )
 def test_text_without_secrets(text: str) -> None:
     assert scan_text(text) == ()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "a." * 100_000,
+        "eyJ-" * 50_000,
+        "eyJa." * 40_000,
+        "xoxb-" * 40_000,
+        "a://b:" * 30_000,
+        "-----BEGIN PRIVATE KEY-----" * 5_000,
+        "password='x1' " * 10_000,
+    ],
+)
+def test_hostile_text_takes_linear_time(hostile: str) -> None:
+    started = time.perf_counter()
+    scan_text(hostile)
+    scan_attribute("url-format", hostile + "?a=b")
+    scan_attribute("jdbcurl", hostile)
+    # Quadratic scanning of 200 kB takes minutes; linear takes well under a second.
+    assert time.perf_counter() - started < 5.0
 
 
 def test_several_secrets_in_text_order() -> None:

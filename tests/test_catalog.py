@@ -51,3 +51,38 @@ def test_rules_import_no_io_libraries() -> None:
                 continue
             for name in imported:
                 assert not name.startswith(FORBIDDEN_IN_RULES), f"{module.name} imports {name}"
+
+
+def test_pure_modules_load_no_io_library() -> None:
+    """Rules, usage, permissions and classification are pure: importing them loads no I/O code."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import tableau_audit.rules, tableau_audit.usage, tableau_audit.permissions\n"
+        "import tableau_audit.classify.columns, tableau_audit.risk\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'lxml', 'tableauserverclient', 'tableauhyperapi', 'requests', 'sqlite3'})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == ""
+
+
+def test_cli_import_stays_light() -> None:
+    """`tableau-audit scan one.twb` must start fast: no Hyper API or TSC at import time."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tableau_audit.cli\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'tableauserverclient', 'tableauhyperapi', 'requests'})))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == ""

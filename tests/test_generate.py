@@ -479,10 +479,6 @@ def test_credentials_are_reported_masked_never_in_clear(audited: Any) -> None:
         assert not [s for s in secrets if s in text], name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="secret scanner misses a libpq conninfo 'password=' (space-separated) in initial SQL",
-)
 def test_initial_sql_password_is_reported(audited: Any) -> None:
     item = _item(audited, "credentials.twb")
     places = {f.location.object_path[-1] for f in item.findings if f.rule_id == "TA303"}

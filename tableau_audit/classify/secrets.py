@@ -100,6 +100,8 @@ _SQL_IDENTIFIED_BY = re.compile(
     r"\bidentified\s+by\s+(?:(?P<q>['\"])(?P<value>[^'\"]{1,512})(?P=q)|(?P<bare>(?!values\b)\w{1,512}))",
     re.I,
 )
+_SQL_LITERAL = re.compile(r"'(?P<body>[^']{1,4096})'")
+_SETTING = re.compile(r"(?:^|\s|;)[A-Za-z_][\w.-]{0,63}\s*=\s*[^\s;=]")
 _PLACEHOLDER = re.compile(r"^(?:\$\{?\w*\}?|%\(?\w*\)?s?|\{\w*\}|<[^>]*>|\?|\*+|x+|:\w+)$", re.I)
 
 _PASSWORD_ATTRIBUTES = frozenset({"password"})
@@ -221,6 +223,20 @@ def _sql_credentials(text: str) -> Iterator[_Hit]:
             group = "value" if found.group("value") is not None else "bare"
             if _is_real(found.group(group)):
                 yield _Hit("sql-credential", found.start(group), found.end(group))
+    yield from _conninfo_literals(text)
+
+
+def _conninfo_literals(text: str) -> Iterator[_Hit]:
+    """A string literal that is itself a connection string (libpq conninfo, ODBC, JDBC props):
+    ``dblink_connect('host=db user=x password=y')``. Inside such a literal, space-separated
+    ``key=value`` pairs are settings, so a password among them is a credential."""
+    for literal in _SQL_LITERAL.finditer(text):
+        body = literal.group("body")
+        if len(_SETTING.findall(body)) < 2:
+            continue
+        offset = literal.start("body")
+        for hit in _key_values(body, login_kind="sql-credential"):
+            yield _Hit(hit.kind, hit.start + offset, hit.end + offset)
 
 
 def _unquoted_span(found: re.Match[str], group: str) -> tuple[int, int]:

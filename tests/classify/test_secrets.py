@@ -198,3 +198,15 @@ def test_secret_match_is_frozen_and_keyword_only() -> None:
         match.kind = "other"  # type: ignore[misc]
     with pytest.raises(TypeError):
         SecretMatch("password", "***")  # type: ignore[call-arg]
+
+
+def test_conninfo_literal_in_initial_sql_is_a_credential() -> None:
+    secret = "Hr-Reader-2024!"
+    sql = f"SELECT dblink_connect('hr', 'host=db.example.org user=hr_reader password={secret}');"
+    matches = scan_attribute("one-time-sql", sql)
+    assert [m.kind for m in matches] == ["sql-credential"]
+    assert secret not in repr(matches)
+
+
+def test_literal_with_a_single_setting_is_not_a_connection_string() -> None:
+    assert scan_text("SELECT * FROM users WHERE note = 'ask the admin for the password=abc'") == ()

@@ -6,6 +6,7 @@ stable, and no clock appears in the result. One bad input never stops the audit 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -14,6 +15,7 @@ from tableau_audit.classify.columns import classify_column
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.config import AuditConfig
 from tableau_audit.errors import ParseError
+from tableau_audit.exposure import exposure_of, published_ids, published_source_audit
 from tableau_audit.extracts import extract_membership, extract_reports, extract_row_count
 from tableau_audit.findings import (
     AuditResult,
@@ -21,16 +23,19 @@ from tableau_audit.findings import (
     Finding,
     ItemReport,
     Location,
+    PublishedSourceAudit,
     Severity,
     Skipped,
     Violation,
     fingerprint,
 )
-from tableau_audit.model import Workbook
+from tableau_audit.model import ArtifactKind, SiteSnapshot, Workbook
 from tableau_audit.parsing import ExtractSamples, load_item
 from tableau_audit.parsing.hyper import HyperSession
+from tableau_audit.permissions import effective_access
 from tableau_audit.risk import assess_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
+from tableau_audit.sources.interface import FetchedItem, FetchFailure, PublishedContentSource
 from tableau_audit.sources.local import collect_paths
 from tableau_audit.usage import DatasourceUsage, compute_usage
 
@@ -109,18 +114,26 @@ def audit_workbook(
     *,
     rules: Sequence[Rule] = ALL_RULES,
     samples: ExtractSamples | None = None,
+    site: SiteSnapshot | None = None,
+    published: Mapping[str, PublishedSourceAudit] | None = None,
 ) -> ItemReport:
     """Run every applicable rule on one parsed item and build its report.
 
     ``samples`` are values read from the item's extracts; they only feed classification.
+    For a published item (``workbook.server`` set), ``site`` gives its effective permissions
+    and ``published`` the audits of the published data sources it may read.
     """
     usage = compute_usage(workbook)
     classifications = classify_columns(workbook, config, samples or ExtractSamples())
+    server = workbook.server
+    access = effective_access(site, server) if site is not None and server is not None else None
     ctx = RuleContext(
         usage=usage,
         classifications=classifications,
         confidential_min_tier=config.policy.confidential_min_tier,
         in_extract=extract_membership(workbook),
+        access=access,
+        published=published or {},
     )
     findings = sorted(
         _run_rules(workbook, ctx, config, rules),
@@ -138,6 +151,11 @@ def audit_workbook(
         version=workbook.version,
         extract_rows=extract_row_count(workbook),
         extracts=extract_reports(workbook, ctx.is_confidential),
+        exposure=(
+            exposure_of(access, workbook.kind, published_ids(server, ctx.published))
+            if access is not None and server is not None
+            else None
+        ),
     )
 
 
@@ -230,3 +248,72 @@ def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, 
             for col in ds.columns
         )
     return tuple(reports)
+
+
+# --- Tableau Server / Cloud (issue 4) ---------------------------------------------------------
+
+
+def audit_server(
+    source: PublishedContentSource, config: AuditConfig, *, rules: Sequence[Rule] = ALL_RULES
+) -> AuditResult:
+    """Audit a site: its published data sources first, then its workbooks.
+
+    Each item's report is built as soon as it is downloaded, and neither its file nor its
+    ``Workbook`` is kept afterwards, so memory stays flat in the number of items. A data
+    source's audit is reduced to its confidential columns and handed to the workbooks that
+    read it (TA250: the columns and the extract of a published data source live there, not in
+    the workbook). Items the server would not hand out become TA901 and an incomplete result.
+    """
+    site = source.snapshot()
+    items: list[ItemReport] = []
+    skipped: list[Skipped] = []
+    published: dict[str, PublishedSourceAudit] = {}
+    complete = True
+    with HyperSession() as hyper:
+        for fetched in source.items():
+            if isinstance(fetched, FetchFailure):
+                complete = False
+                skipped.append(skip_input(fetched.source, fetched.reason, config))
+                continue
+            outcome = _audit_published(fetched, site, published, config, rules, hyper)
+            if isinstance(outcome, Skipped):
+                skipped.append(outcome)
+                continue
+            items.append(outcome)
+            if fetched.item.kind is ArtifactKind.DATASOURCE:
+                tier = config.policy.confidential_min_tier
+                published[fetched.item.id] = published_source_audit(outcome, fetched.item, tier)
+    return build_result(items, skipped, rules, config, complete=complete)
+
+
+def _audit_published(
+    fetched: FetchedItem,
+    site: SiteSnapshot,
+    published: Mapping[str, PublishedSourceAudit],
+    config: AuditConfig,
+    rules: Sequence[Rule],
+    hyper: HyperSession,
+) -> ItemReport | Skipped:
+    item = fetched.item
+    try:
+        loaded = load_item(
+            fetched.content, display=item.url, hyper=hyper, sample_size=config.policy.sample_size
+        )
+    except ParseError as error:
+        return skip_input(item.url, error.reason, config)
+    except Exception as error:  # a parser bug must not stop the run; never echo the message
+        logger.debug("internal error while reading %s (%s)", item.url, type(error).__name__)
+        return skip_input(
+            item.url, f"internal error while reading ({type(error).__name__})", config
+        )
+    workbook = dataclasses.replace(
+        loaded.workbook,
+        source=item.url,
+        name=item.name or loaded.workbook.name,
+        project=item.project_name,
+        item_id=item.id,
+        server=item,
+    )
+    return audit_workbook(
+        workbook, config, rules=rules, samples=loaded.samples, site=site, published=published
+    )

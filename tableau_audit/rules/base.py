@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from tableau_audit.classify.types import ColumnClassification, Tier
-from tableau_audit.findings import Severity, Violation
+from tableau_audit.findings import PublishedSourceAudit, Severity, Violation
 from tableau_audit.model import ArtifactKind, Column, Datasource, Workbook
 from tableau_audit.permissions import EffectiveAccess
 from tableau_audit.usage import DatasourceUsage
@@ -41,6 +41,8 @@ class RuleContext:
     """Per (data-source name, column name): whether the column is physically in the extract."""
     access: EffectiveAccess | None = None
     """Effective permissions of the published item; None for local files."""
+    published: Mapping[str, PublishedSourceAudit] = field(default_factory=dict)
+    """Per published data-source id: its audit, for the workbooks that read it (server runs)."""
 
     def used_columns(self, ds: Datasource) -> frozenset[str]:
         """Local names of the fields of ``ds`` that something in the workbook uses."""

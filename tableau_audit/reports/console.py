@@ -67,8 +67,10 @@ class ConsoleReporter:
         self.max_per_rule = max_per_rule
         """Per item, severity and rule, findings shown before the rest become a count."""
 
-    def render(self, result: AuditResult, *, color: bool = False) -> str:
-        """The whole report; ANSI styles only when ``color`` is true."""
+    def render(
+        self, result: AuditResult, *, color: bool = False, fail_on: Severity = Severity.HIGH
+    ) -> str:
+        """The whole report; ANSI styles only when ``color`` is true (``fail_on`` is unused)."""
         return self._print(_report(result, color, self.max_per_rule), color)
 
     def render_rules(self, rules: Sequence[Rule], *, color: bool = False) -> str:

@@ -26,8 +26,14 @@ class Reporter(Protocol):
     name: str
     """Registry key and ``--format`` value."""
 
-    def render(self, result: AuditResult, *, color: bool = False) -> str:
-        """Render the whole result. ``color`` only matters to terminal formats."""
+    def render(
+        self, result: AuditResult, *, color: bool = False, fail_on: Severity = Severity.HIGH
+    ) -> str:
+        """Render the whole result. ``color`` only matters to terminal formats.
+
+        ``fail_on`` is the run's ``--fail-on`` threshold, for formats that mark findings at or
+        above it (JUnit failures); the others ignore it.
+        """
         ...
 
 

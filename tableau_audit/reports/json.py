@@ -20,6 +20,7 @@ from tableau_audit.findings import (
     ExtractReport,
     Finding,
     ItemReport,
+    Severity,
     Skipped,
 )
 from tableau_audit.reports.interface import Summary, summarize
@@ -38,8 +39,10 @@ class JsonReporter:
 
     name = "json"
 
-    def render(self, result: AuditResult, *, color: bool = False) -> str:
-        """The whole result as one JSON document (``color`` is ignored)."""
+    def render(
+        self, result: AuditResult, *, color: bool = False, fail_on: Severity = Severity.HIGH
+    ) -> str:
+        """The whole result as one JSON document (``color`` and ``fail_on`` are ignored)."""
         return dumps(result_to_dict(result))
 
     def render_rules(self, rules: Sequence[Rule], *, color: bool = False) -> str:

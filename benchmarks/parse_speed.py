@@ -69,7 +69,7 @@ COLD_FILES = (
 """A typical .twbx (1.7 MB: 600 KB of XML, one .hyper, images), a small one with a .hyper
 (6 KB) and a large one without extract (1.9 MB)."""
 
-OUR_PROBES = ("ours", "ours-xml", "bare")
+OUR_PROBES = ("ours", "ours-nosample", "ours-xml", "bare")
 """Probes run with the project's interpreter (see :mod:`benchmarks.speed_probe`)."""
 
 PEER_TABLES = ("overview", "field-usage")

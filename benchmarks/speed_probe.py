@@ -8,6 +8,8 @@ start and the imports (reported apart as ``import_s``) and include reading the f
 Kinds:
 - ``ours DIR``: ``tableau_audit.engine.audit([DIR], AuditConfig())``, the default run, which
   opens every .hyper (standalone and packaged) with one hyperd.
+- ``ours-nosample DIR``: the same with ``sample_size=0``: every .hyper is opened for its
+  inventory (tables, columns, row counts) but no value is sampled or classified (issue 2's scope).
 - ``ours-xml DIR``: every .twb/.twbx/.tds/.tdsx under DIR through ``load_file(path)`` (no
   HyperSession, so no extract is opened) and ``audit_workbook``: the audit without extracts.
 - ``bare DIR``: the same files as ``ours-xml``; each document's bytes (a package's .twb/.tds
@@ -50,14 +52,21 @@ def _suffix_counts(paths: Iterator[str] | list[str]) -> dict[str, int]:
     return dict(sorted(Counter(Path(p).suffix.lower() for p in paths).items()))
 
 
-def probe_ours(directory: Path) -> Result:
-    """The default engine run over ``directory``."""
+def probe_ours(directory: Path, *, sample: bool = True) -> Result:
+    """The default engine run over ``directory`` (without value sampling unless ``sample``)."""
     start = time.perf_counter()
+    import dataclasses
+
     from tableau_audit.config import AuditConfig
     from tableau_audit.engine import audit
 
     imported = time.perf_counter()
-    result = audit([directory], AuditConfig())
+    config = AuditConfig()
+    if not sample:
+        config = dataclasses.replace(
+            config, policy=dataclasses.replace(config.policy, sample_size=0)
+        )
+    result = audit([directory], config)
     done = time.perf_counter()
     return {
         "import_s": imported - start,
@@ -167,8 +176,41 @@ def probe_peer(directory: Path, table: str) -> Result:
     }
 
 
+PHASES = {
+    "read and parse (load_item / load_file)": ("parsing/__init__.py", ("load_item", "load_file")),
+    "of which .hyper (HyperSession.inspect / inventory)": (
+        "parsing/hyper.py",
+        ("inspect", "inventory"),
+    ),
+    "of which XML parsing (parse_xml)": ("parsing/xml.py", ("parse_xml",)),
+    "field usage (compute_usage)": ("tableau_audit/usage.py", ("compute_usage",)),
+    "classification (classify_columns)": ("tableau_audit/engine.py", ("classify_columns",)),
+    "of which by name (classify_name)": ("classify/names.py", ("classify_name",)),
+    "of which by value (evaluate_values)": ("classify/values.py", ("evaluate_values",)),
+    "rules (_run_rules)": ("tableau_audit/engine.py", ("_run_rules",)),
+}
+"""Phases of a run: the cumulative time of these functions (source file suffix, names)."""
+
+
+def _phases(stats: dict[Any, Any]) -> list[tuple[str, float]]:
+    found: list[tuple[str, float]] = []
+    for label, (suffix, names) in PHASES.items():
+        # NOTE: the names are alternatives that may nest (load_file calls load_item): the
+        # largest cumulative time is the phase, a sum would count nested calls twice.
+        total = max(
+            (
+                entry[3]
+                for (filename, _line, name), entry in stats.items()
+                if filename.endswith(suffix) and name in names
+            ),
+            default=0.0,
+        )
+        found.append((label, total))
+    return found
+
+
 def probe_profile(directory: Path, kind: str = "ours", top: str = "12") -> Result:
-    """Run ``ours`` or ``ours-xml`` under cProfile; rank functions and files by own time."""
+    """Run one of our probes under cProfile; phases, and functions and files by own time."""
     import cProfile
     import pstats
 
@@ -187,6 +229,7 @@ def probe_profile(directory: Path, kind: str = "ours", top: str = "12") -> Resul
     return {
         "run_s": result["run_s"],
         "total_s": sum(by_file.values()),
+        "phases": _phases(stats),
         "functions": by_function[:count],
         "files": by_file.most_common(count),
     }
@@ -195,15 +238,23 @@ def probe_profile(directory: Path, kind: str = "ours", top: str = "12") -> Resul
 def _where(filename: str) -> str:
     """A short, machine-independent name for a source file."""
     parts = Path(filename).parts
+    if filename.startswith("<"):
+        return filename
     for anchor in ("tableau_audit", "site-packages"):
         if anchor in parts:
             rest = parts[parts.index(anchor) + (anchor == "site-packages") :]
             return "/".join(rest)
-    return Path(filename).name
+    return "/".join(parts[-2:])
+
+
+def probe_ours_nosample(directory: Path) -> Result:
+    """The engine with every extract's inventory but no value sample."""
+    return probe_ours(directory, sample=False)
 
 
 PROBES: dict[str, Callable[..., Result]] = {
     "ours": probe_ours,
+    "ours-nosample": probe_ours_nosample,
     "ours-xml": probe_ours_xml,
     "bare": probe_bare,
     "peer": probe_peer,

@@ -66,8 +66,8 @@ def test_measure_and_render_without_peer(one_file: Path) -> None:
     assert set(cold["timings"]) == {"tableau-audit scan"}
     assert len(cold["timings"]["tableau-audit scan"]["samples"]) == 1
     probes = figures["corpus"]["probes"]
-    assert set(probes) == {"ours", "ours-xml", "bare"}
-    for kind in ("ours", "ours-xml", "bare"):
+    assert set(probes) == {"ours", "ours-nosample", "ours-xml", "bare"}
+    for kind in ("ours", "ours-nosample", "ours-xml", "bare"):
         assert probes[kind]["handled"] == {".twb": 1}
         assert probes[kind]["skipped"] == {}
     assert "tableauhyperapi" not in figures["imports"]["cli"]["heavy"]

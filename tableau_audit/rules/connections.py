@@ -1,12 +1,12 @@
-"""TA3xx: credentials and secrets stored in the file."""
+"""TA3xx: credentials and secrets stored in the file, or embedded in a published connection."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from tableau_audit.findings import Location, Severity, Violation
-from tableau_audit.model import StoredSecret, Workbook
-from tableau_audit.rules.base import Rule, RuleContext
+from tableau_audit.model import ArtifactKind, StoredSecret, Workbook
+from tableau_audit.rules.base import Needs, Rule, RuleContext
 
 PASSWORD_KIND = "password"  # noqa: S105 - a kind label, not a credential
 """Kind the parser gives a non-empty ``password`` attribute on a connection."""
@@ -59,6 +59,34 @@ def _other_secrets(wb: Workbook, ctx: RuleContext) -> Iterator[Violation]:
         )
 
 
+def _embedded_server_credentials(wb: Workbook, ctx: RuleContext) -> Iterator[Violation]:
+    """One violation per server connection that embeds a password for a user name (TA302)."""
+    if wb.server is None:
+        return
+    public = ctx.access is not None and ctx.access.open_to_everyone("Read")
+    for conn in wb.server.connections:
+        if not conn.embed_password or not conn.username:
+            continue
+        target = conn.datasource_name or conn.connection_type
+        host = f" on {conn.server_address}" if conn.server_address else ""
+        audience = ", and everyone can open the item" if public else ""
+        yield Violation(
+            location=Location(artifact=wb.source, object_path=(f"server-connection:{conn.id}",)),
+            message=(
+                f"The {conn.connection_type} connection of {target!r}{host} embeds the password "
+                f"of database user {conn.username!r}: every viewer queries as that user"
+                f"{audience}"
+            ),
+            severity=Severity.HIGH if public else Severity.MEDIUM,
+            evidence={
+                "connection_type": conn.connection_type,
+                "server_address": conn.server_address,
+                "username": conn.username,
+                "open_to_everyone": public,
+            },
+        )
+
+
 HELP_TA301 = """\
 **Why it matters.** A non-empty `password` attribute on a connection is a database credential
 in clear text. Anyone who receives the file (a download, an e-mail, a repository) can connect to
@@ -86,6 +114,31 @@ TA301 = Rule(
     check=_stored_passwords,
     tags=("credentials",),
     cwe=798,
+)
+
+HELP_TA302 = """\
+**Why it matters.** A published connection with an embedded password runs every query as the
+stored database account, whoever looks: row-level security in the database no longer applies,
+and anyone who can open (or web-edit, or download) the content uses that account. Open to All
+Users or Guest, the account serves the whole site or the public.
+
+**How to fix.** Prefer "Prompt user" or OAuth / Kerberos delegation so that each viewer queries
+as themselves; otherwise use a least-privilege read-only account limited to the columns the
+content needs, and restrict who can open the item.
+"""
+
+TA302 = Rule(
+    id="TA302",
+    name="embedded-server-credentials",
+    severity=Severity.MEDIUM,
+    summary="A published connection embeds a database password (higher when open to everyone).",
+    help=HELP_TA302,
+    check=_embedded_server_credentials,
+    needs=Needs.SERVER,
+    applies_to=frozenset({ArtifactKind.WORKBOOK, ArtifactKind.DATASOURCE}),
+    graded=True,
+    tags=("credentials", "sharing"),
+    cwe=522,
 )
 
 TA303 = Rule(

@@ -15,8 +15,10 @@ from tableau_audit import __version__
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.errors import ReportError
 from tableau_audit.findings import (
+    Audience,
     AuditResult,
     ColumnReport,
+    Exposure,
     ExtractReport,
     Finding,
     ItemReport,
@@ -89,10 +91,35 @@ def item_to_dict(item: ItemReport) -> dict[str, JsonValue]:
             "score": item.risk.score,
             "reasons": list(item.risk.reasons),
         },
+        "exposure": exposure_to_dict(item.exposure),
         "findings": [finding_to_dict(finding) for finding in item.findings],
         "columns": [column_to_dict(column) for column in item.columns],
         "extract_rows": item.extract_rows,
         "extracts": [extract_to_dict(e) for e in item.extracts],
+    }
+
+
+def exposure_to_dict(exposure: Exposure | None) -> dict[str, JsonValue] | None:
+    """Who can view and download a published item (null for local files)."""
+    if exposure is None:
+        return None
+    block: dict[str, JsonValue] = {
+        key: audience_to_dict(audience) for key, audience in exposure.audiences.items()
+    }
+    block["governed_by"] = exposure.governed_by
+    block["views_with_own_rules"] = list(exposure.views_with_own_rules)
+    block["published_datasources"] = list(exposure.published_datasources)
+    return block
+
+
+def audience_to_dict(audience: Audience) -> dict[str, JsonValue]:
+    """All Users / Guest flags, the other groups and users, and how many users hold it."""
+    return {
+        "all_users": audience.all_users,
+        "guest": audience.guest,
+        "groups": list(audience.groups),
+        "users": list(audience.users),
+        "users_allowed": audience.users_allowed,
     }
 
 

@@ -28,7 +28,7 @@ from tests.factories import (
 TOP_KEYS = {"schema_version", "tool", "complete", "rules_run", "workbooks", "skipped", "summary"}
 ITEM_KEYS = {
     "source", "kind", "name", "project", "id", "version", "risk", "findings", "columns",
-    "extract_rows", "extracts",
+    "extract_rows", "extracts", "exposure",
 }  # fmt: skip
 FINDING_KEYS = {
     "rule_id", "severity", "message", "datasource", "field", "fingerprint", "evidence", "location",

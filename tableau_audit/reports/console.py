@@ -26,7 +26,14 @@ from rich.text import Text
 
 from tableau_audit import __version__
 from tableau_audit.classify.types import Tier
-from tableau_audit.findings import AuditResult, ColumnReport, Finding, ItemReport, Severity
+from tableau_audit.findings import (
+    AuditResult,
+    ColumnReport,
+    Exposure,
+    Finding,
+    ItemReport,
+    Severity,
+)
 from tableau_audit.reports.interface import Summary, confidential_columns, summarize
 
 if TYPE_CHECKING:
@@ -150,6 +157,8 @@ def _item_section(
     )
     if item.risk.reasons:
         yield Text("   why: " + "; ".join(clean(r) for r in item.risk.reasons))
+    if item.exposure is not None:
+        yield Text(f"   {exposure_line(item.exposure)}", overflow="fold")
     for severity in sorted(Severity, reverse=True):
         group = [f for f in item.findings if f.severity == severity]
         if group:
@@ -159,6 +168,35 @@ def _item_section(
     if columns:
         yield Text(f"   Confidential columns ({len(columns)} of {len(item.columns)})")
         yield Padding(_columns_table(columns, color), (0, 0, 0, 5), expand=False)
+
+
+_ACTION_LABELS = {
+    "view": "view",
+    "download_summary_data": "summary data",
+    "download_full_data": "full data",
+    "download_workbook": "workbook download",
+    "connect": "connect",
+    "download_datasource": "download",
+    "api_access": "API",
+}
+
+
+def exposure_line(exposure: Exposure, *, names: int = 3) -> str:
+    """``exposure: view: All Users, Guest; full data: All Users; ...`` (who holds what)."""
+    parts = []
+    for key, audience in exposure.audiences.items():
+        holders = [
+            *(["All Users"] if audience.all_users else []),
+            *(["Guest"] if audience.guest else []),
+            *audience.groups,
+            *audience.users,
+        ]
+        if holders:
+            shown = ", ".join(clean(h) for h in holders[:names])
+            more = f" +{len(holders) - names}" if len(holders) > names else ""
+            parts.append(f"{_ACTION_LABELS.get(key, key)}: {shown}{more}")
+    governed = "" if exposure.governed_by == "item" else f" ({clean(exposure.governed_by)})"
+    return f"exposure{governed}: " + ("; ".join(parts) or "owners and administrators only")
 
 
 def _findings_grid(findings: Sequence[Finding], limit: int) -> Table:

@@ -158,7 +158,7 @@ def _item_section(
     if item.risk.reasons:
         yield Text("   why: " + "; ".join(clean(r) for r in item.risk.reasons))
     if item.exposure is not None:
-        yield Text(f"   {exposure_line(item.exposure)}", overflow="fold")
+        yield Padding(Text(exposure_line(item.exposure)), (0, 0, 0, 3), expand=False)
     for severity in sorted(Severity, reverse=True):
         group = [f for f in item.findings if f.severity == severity]
         if group:

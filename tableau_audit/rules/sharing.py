@@ -25,11 +25,17 @@ CAPABILITY_NAMES = {
     "Read": "View",
     "ExportData": "Download Summary Data",
     "ViewUnderlyingData": "Download Full Data",
-    "ExportXml": "Download",
     "VizqlDataApiAccess": "API Access (VizQL Data Service)",
     "Connect": "Connect",
 }
 """REST capability → the name Tableau's permission dialog shows (rest-api.md §4.1)."""
+
+
+def capability_name(capability: str, kind: ArtifactKind) -> str:
+    """The UI name; ``ExportXml`` is *Download Workbook* or *Download Data Source*."""
+    if capability == "ExportXml":
+        return "Download Data Source" if kind is ArtifactKind.DATASOURCE else "Download Workbook"
+    return CAPABILITY_NAMES[capability]
 
 
 def who(all_users: bool, guest: bool) -> str:
@@ -40,6 +46,14 @@ def who(all_users: bool, guest: bool) -> str:
     if guest:
         parts.append("visitors without an account (Guest)")
     return " and ".join(parts)
+
+
+def _initial(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _kind(wb: Workbook) -> str:
+    return "data source" if wb.kind is ArtifactKind.DATASOURCE else wb.kind.value
 
 
 def _audience(grant: CapabilityAccess) -> list[str]:
@@ -55,7 +69,7 @@ def _places(
         yield (), "", grant
     for view, grants in sorted(access.views.items()):
         if capability in grants:
-            yield (f"view:{view}",), f" on view {view!r}", grants[capability]
+            yield (f"view:{view}",), f" (view {view!r})", grants[capability]
 
 
 def _governed(access: EffectiveAccess, path: tuple[str, ...]) -> str:
@@ -71,7 +85,7 @@ def _grants(
     access = ctx.access
     if access is None:
         return
-    label = CAPABILITY_NAMES[capability]
+    label = capability_name(capability, wb.kind)
     for path, where, grant in _places(access, capability):
         hits_all = all_users and grant.all_users
         hits_guest = guest and grant.guest
@@ -80,7 +94,7 @@ def _grants(
         yield Violation(
             location=Location(artifact=wb.source, object_path=(*path, f"capability:{capability}")),
             message=(
-                f"{who(hits_all, hits_guest).capitalize()} can {what}{where}: "
+                f"{_initial(who(hits_all, hits_guest))} can {what}{where}: "
                 f"{label} ({capability}) is allowed{_governed(access, path)}"
             ),
             evidence={
@@ -94,12 +108,13 @@ def _grants(
 
 def _viewable_by_all_users(wb: Workbook, ctx: RuleContext) -> Iterator[Violation]:
     """All Users hold View (Read)."""
-    yield from _grants(wb, ctx, "Read", all_users=True, guest=False, what=f"see this {wb.kind}")
+    what = f"see this {_kind(wb)}"
+    yield from _grants(wb, ctx, "Read", all_users=True, guest=False, what=what)
 
 
 def _reachable_by_guest(wb: Workbook, ctx: RuleContext) -> Iterator[Violation]:
     """The Guest user holds View (Read) and the site's guest access is on."""
-    what = f"open this {wb.kind} without signing in"
+    what = f"open this {_kind(wb)} without signing in"
     yield from _grants(wb, ctx, "Read", all_users=False, guest=True, what=what)
 
 
@@ -129,7 +144,7 @@ def _workbook_download(wb: Workbook, ctx: RuleContext) -> Iterator[Violation]:
 
 def _summary_data(wb: Workbook, ctx: RuleContext) -> Iterator[Violation]:
     """All Users or Guest hold Download Summary Data (ExportData)."""
-    what = "download the summary data of the views"
+    what = "download the summary data behind the views"
     yield from _grants(wb, ctx, "ExportData", all_users=True, guest=True, what=what)
 
 
@@ -165,7 +180,7 @@ def _channels(access: EffectiveAccess, kind: ArtifactKind) -> tuple[list[str], l
         grants = [grant for _, _, grant in _places(access, capability) if grant.broad]
         if not grants:
             continue
-        (rows if capability in row_caps else files).append(CAPABILITY_NAMES[capability])
+        (rows if capability in row_caps else files).append(capability_name(capability, kind))
         audience.update(name for grant in grants for name in _audience(grant))
     return rows, files, audience
 

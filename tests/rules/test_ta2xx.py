@@ -291,7 +291,10 @@ def test_ta206_fail_download_and_api_access() -> None:
     # The .tdsx ships its extract and the API serves every row: the SSN is out either way.
     assert flagged(report, "TA250") == {("datasource:Permits", "column:SSN")}
     [finding] = [f for f in report.findings if f.rule_id == "TA250"]
-    assert finding.evidence["channels"] == ["API Access (VizQL Data Service)", "Download"]
+    assert finding.evidence["channels"] == [
+        "API Access (VizQL Data Service)",
+        "Download Data Source",
+    ]
 
 
 def test_ta206_pass_connect_only() -> None:
@@ -318,7 +321,7 @@ def test_ta250_fail_guest_download_ships_a_hidden_column() -> None:
     report = audit(workbook(server, permits(hidden_ssn=True)))
     assert flagged(report, "TA250") == {("datasource:Permits", "column:SSN")}
     [finding] = [f for f in report.findings if f.rule_id == "TA250"]
-    assert finding.evidence["channels"] == ["Download"]
+    assert finding.evidence["channels"] == ["Download Workbook"]
     assert finding.evidence["audience"] == ["guest"]
 
 

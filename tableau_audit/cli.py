@@ -98,6 +98,13 @@ def cli() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Configuration file [default: tableau-audit.toml or pyproject.toml, searched upwards].",
 )
+@click.option(
+    "--sample-size",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Values read per extract column to classify it; 0 reads none and classifies by name "
+    "only (faster) [default: 1000, or the config's].",
+)
 @verbose_option
 def scan(
     paths: tuple[Path, ...],
@@ -107,6 +114,7 @@ def scan(
     fail_on: str | None,
     config_path: Path | None,
     verbose: int,
+    sample_size: int | None,
 ) -> None:
     """Audit local .twb/.twbx/.tds/.tdsx/.hyper files and directories (recursively)."""
     setup_logging(verbose)
@@ -119,6 +127,9 @@ def scan(
         config = load_config(config_path, cwd=Path.cwd(), known_rules=known)
         if fail_on is not None:
             config = dataclasses.replace(config, fail_on=Severity.parse(fail_on))
+        if sample_size is not None:
+            policy = dataclasses.replace(config.policy, sample_size=sample_size)
+            config = dataclasses.replace(config, policy=policy)
         result = audit(paths, config)
         emit(REPORTERS[fmt].render(result, color=use_color(color, output)), output)
     code = exit_code(result, config.fail_on)

@@ -13,7 +13,7 @@ The keys::
     [classification]
     min-tier = "moderate"                             # low | moderate | high
     min-confidence = 0.6
-    sample-size = 1000
+    sample-size = 1000                                # values read per extract column; 0 = none
     allow-columns = ["Superstore.Customer Name", "*_hash"]
     allow-datasources = ["Sample - *"]
     [[classification.patterns]]
@@ -231,7 +231,7 @@ def _policy(table: Mapping[str, object], where: _Where) -> Policy:
         min_confidence=_confidence(table["min-confidence"], at.child("min-confidence"))
         if "min-confidence" in table
         else default.min_confidence,
-        sample_size=_positive_int(table["sample-size"], at.child("sample-size"))
+        sample_size=_sample_size(table["sample-size"], at.child("sample-size"))
         if "sample-size" in table
         else default.sample_size,
     )
@@ -346,6 +346,15 @@ def _positive_int(value: object, where: _Where) -> int:
         raise where.error(f"expected a positive integer, got {_kind(value)}")
     if value < 1:
         raise where.error("must be at least 1")
+    return value
+
+
+def _sample_size(value: object, where: _Where) -> int:
+    """Values read per extract column; 0 reads none (name-only classification, faster CI)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise where.error(f"expected a whole number (0 or more), got {_kind(value)}")
+    if value < 0:
+        raise where.error("must be 0 (names only) or more")
     return value
 
 

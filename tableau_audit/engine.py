@@ -16,7 +16,12 @@ from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.config import AuditConfig
 from tableau_audit.errors import ParseError
 from tableau_audit.exposure import exposure_of, published_ids, published_source_audit
-from tableau_audit.extracts import extract_membership, extract_reports, extract_row_count
+from tableau_audit.extracts import (
+    extract_locations,
+    extract_membership,
+    extract_reports,
+    extract_row_count,
+)
 from tableau_audit.findings import (
     AuditResult,
     ColumnReport,
@@ -234,6 +239,7 @@ def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, 
     reports: list[ColumnReport] = []
     for ds in workbook.datasources:
         usage = ctx.usage.get(ds.name, DatasourceUsage(used=frozenset()))
+        located = extract_locations(ds)
         reports.extend(
             ColumnReport(
                 datasource=ds.caption,
@@ -244,6 +250,9 @@ def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, 
                 hidden=col.hidden,
                 classification=ctx.classification(ds, col),
                 used_by=tuple(usage.reasons.get(col.name, ())),
+                extract_only=col.extract_only,
+                extract_table=located.get(col.name, ("", ""))[0],
+                extract_column=located.get(col.name, ("", ""))[1],
             )
             for col in ds.columns
         )

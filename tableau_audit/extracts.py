@@ -7,7 +7,7 @@ the mapped table holds the mapped column.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from tableau_audit.findings import ExtractReport
 from tableau_audit.model import (
@@ -16,6 +16,7 @@ from tableau_audit.model import (
     Extract,
     ExtractStatus,
     HyperInventory,
+    HyperTable,
     PackagedFileKind,
     Workbook,
 )
@@ -25,28 +26,57 @@ def _normalise(name: str) -> str:
     return name.strip().strip("[]").replace("].[", ".").casefold()
 
 
-def _hyper_columns(inventory: HyperInventory) -> dict[str, set[str]]:
-    """Per table (``schema.table`` and bare ``table``, case-folded): its column names, folded."""
-    tables: dict[str, set[str]] = {}
-    for table in inventory.tables:
-        names = {c.name.casefold() for c in table.columns}
-        tables.setdefault(table.qualified_name.casefold(), set()).update(names)
-        tables.setdefault(table.name.casefold(), set()).update(names)
-    return tables
-
-
 def _mapped_in_inventory(extract: Extract, inventory: HyperInventory) -> set[str]:
     """Local names whose mapped (table, column) exists in the .hyper."""
-    tables = _hyper_columns(inventory)
-    every_column = set().union(*tables.values()) if tables else set()
-    present: set[str] = set()
+    return set(_locations_in_inventory(extract, inventory))
+
+
+def _locations_in_inventory(
+    extract: Extract, inventory: HyperInventory
+) -> dict[str, tuple[str, str]]:
+    """Local name → (``schema.table``, column as spelled in the .hyper) for mapped columns.
+
+    Names match case-insensitively (Tableau folds case when it de-duplicates ``LAT``/``Lat1``);
+    a mapping whose table is unknown is looked up in every table, first table first.
+    """
+    by_table: dict[str, list[HyperTable]] = {}
+    for table in inventory.tables:
+        by_table.setdefault(table.qualified_name.casefold(), []).append(table)
+        by_table.setdefault(table.name.casefold(), []).append(table)
+    found: dict[str, tuple[str, str]] = {}
     for mapping in extract.columns:
-        remote = (mapping.remote_name or mapping.local_name).casefold()
-        table = _normalise(mapping.table)
-        columns = tables.get(table, every_column) if table else every_column
-        if remote in columns:
-            present.add(mapping.local_name)
-    return present
+        remote = mapping.remote_name or mapping.local_name
+        key = _normalise(mapping.table)
+        candidates = by_table.get(key, inventory.tables) if key else inventory.tables
+        location = _find_column(candidates, remote)
+        if location is not None:
+            found[mapping.local_name] = location
+    return found
+
+
+def _find_column(tables: Sequence[HyperTable], remote: str) -> tuple[str, str] | None:
+    """The first table holding ``remote``: exact spelling first, then ignoring case."""
+    for exact in (True, False):
+        for table in tables:
+            for column in table.columns:
+                if column.name == remote or (
+                    not exact and column.name.casefold() == remote.casefold()
+                ):
+                    return table.qualified_name, column.name
+    return None
+
+
+def extract_locations(ds: Datasource) -> Mapping[str, tuple[str, str]]:
+    """Where each column of ``ds`` sits in its read .hyper: local name → (table, column).
+
+    Empty when the data source has no extract or its .hyper was not read. A column is here
+    exactly when :func:`columns_in_extract` counts it from the .hyper.
+    """
+    extract = ds.extract
+    if extract is None or extract.status is ExtractStatus.DISABLED:
+        return {}
+    inventory = usable_inventory(extract)
+    return _locations_in_inventory(extract, inventory) if inventory is not None else {}
 
 
 def usable_inventory(extract: Extract) -> HyperInventory | None:

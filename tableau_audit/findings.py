@@ -129,6 +129,12 @@ class ColumnReport:
     classification: ColumnClassification | None
     used_by: tuple[str, ...] = ()
     """Why it is used: ``worksheet:Map``, ``calculation:Age``, ``filter``, ..."""
+    extract_only: bool = False
+    """True for a column the .hyper holds but the XML never mentions (shipped, unexplained)."""
+    extract_table: str = ""
+    """``schema.table`` of the .hyper table holding the column, when the .hyper was read."""
+    extract_column: str = ""
+    """The column's name in that table (``Lat1`` for a renamed duplicate), when known."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -177,14 +177,17 @@ def test_known_rules_rejects_unknown_ids(repo: Path) -> None:
             '[classification]\nmin-confidence = "high"',
             "classification.min-confidence: expected a number between 0 and 1, got a string",
         ),
-        ("[classification]\nsample-size = 0", "classification.sample-size: must be at least 1"),
+        (
+            "[classification]\nsample-size = -1",
+            "classification.sample-size: must be 0 (names only) or more",
+        ),
         (
             "[classification]\nsample-size = true",
-            "classification.sample-size: expected a positive integer, got a boolean",
+            "classification.sample-size: expected a whole number (0 or more), got a boolean",
         ),
         (
             "[classification]\nsample-size = 2.5",
-            "classification.sample-size: expected a positive integer, got a float",
+            "classification.sample-size: expected a whole number (0 or more), got a float",
         ),
         (
             "[classification]\nsample_size = 10",

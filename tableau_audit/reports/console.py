@@ -157,6 +157,8 @@ def _item_section(
     )
     if item.risk.reasons:
         yield Text("   why: " + "; ".join(clean(r) for r in item.risk.reasons))
+    if item.extracts:
+        yield Text(f"   {extracts_summary(item)}")
     if item.exposure is not None:
         yield Padding(Text(exposure_line(item.exposure)), (0, 0, 0, 3), expand=False)
     for severity in sorted(Severity, reverse=True):
@@ -234,7 +236,7 @@ def _columns_table(columns: Sequence[ColumnReport], color: bool) -> Table:
             found.pii_type.value,
             Text(found.tier.label, style=TIER_STYLES[found.tier]),
             _yes_no(column.used, good=True),
-            "no extract" if column.in_extract is None else _yes_no(column.in_extract, good=False),
+            _in_extract(column),
             "hidden" if column.hidden else "",
         )
     return table
@@ -250,8 +252,38 @@ def _clean_items_grid(items: Sequence[ItemReport], result: AuditResult) -> Table
         columns = confidential_columns(result, item.columns)
         if columns:
             text.append(f": {len(columns)} confidential column(s), all used")
+        if item.extracts:
+            text.append(f"; {extracts_summary(item)}")
         grid.add_row(Text("ok", style="green"), text)
     return grid
+
+
+def extracts_summary(item: ItemReport) -> str:
+    """One line on the item's extracts: rows, columns, confidential and undescribed columns."""
+    extracts = item.extracts
+    known_rows = [e.rows for e in extracts if e.rows is not None]
+    label = "extract" if len(extracts) == 1 else f"{len(extracts)} extracts"
+    rows = f"{sum(known_rows):,}" if known_rows else "unknown"
+    columns = sum(e.columns for e in extracts)
+    confidential = sum(e.confidential_columns for e in extracts)
+    undescribed = sum(e.undescribed_columns for e in extracts)
+    line = (
+        f"{label}: {rows} rows, {columns} columns ({confidential} confidential, "
+        f"{undescribed} not described in the XML)"
+    )
+    not_read = Counter(e.status for e in extracts if not e.readable)
+    if not_read:
+        line += "; not read: " + ", ".join(f"{n} {s}" for s, n in sorted(not_read.items()))
+    return line
+
+
+def _in_extract(column: ColumnReport) -> Text | str:
+    """``yes``/``no``/``no extract``; a column only the .hyper knows is called out."""
+    if column.in_extract is None:
+        return "no extract"
+    if column.extract_only:
+        return Text("yes, not in the XML", style="red")
+    return _yes_no(column.in_extract, good=False)
 
 
 def _name_unless_stem(item: ItemReport) -> str:

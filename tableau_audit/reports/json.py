@@ -152,6 +152,7 @@ def column_to_dict(column: ColumnReport) -> dict[str, JsonValue]:
         "used": column.used,
         "hidden": column.hidden,
         "used_by": list(column.used_by),
+        "extract_only": column.extract_only,
         "classification": classification_to_dict(column.classification),
     }
 

@@ -15,7 +15,7 @@ from tableau_audit.model import (
     PackagedFileKind,
     Workbook,
 )
-from tableau_audit.rules.base import Rule, RuleContext
+from tableau_audit.rules.base import Needs, Rule, RuleContext
 
 
 def graded_severity(tier: Tier, *, shipped: bool) -> Severity:
@@ -247,5 +247,77 @@ TA104 = Rule(
     applies_to=frozenset({ArtifactKind.DATASOURCE, ArtifactKind.EXTRACT}),
     graded=True,
     tags=("data-exposure", "privacy"),
+    cwe=200,
+)
+
+
+# --- TA105 (issue 3): columns only the .hyper knows -------------------------------------------
+
+_MAX_NAMED = 10
+
+
+def _named(parts: list[str]) -> str:
+    """``'a', 'b', ... and 3 more``: at most ``_MAX_NAMED`` names, never a value."""
+    shown = ", ".join(parts[:_MAX_NAMED])
+    return f"{shown} and {len(parts) - _MAX_NAMED} more" if len(parts) > _MAX_NAMED else shown
+
+
+def _undescribed_extract_columns(wb: Workbook, ctx: RuleContext) -> Iterator[Violation]:
+    """One violation per data source whose .hyper holds columns its XML never mentions."""
+    for ds in wb.datasources:
+        extra = [col for col in ds.columns if col.extract_only]
+        if ds.extract is None or not extra:
+            continue
+        secret = [
+            (col, found)
+            for col in extra
+            if (found := ctx.classification(ds, col)) is not None and ctx.is_confidential(ds, col)
+        ]
+        message = (
+            f"The extract of data source {ds.caption!r} holds {len(extra)} column(s) that the "
+            f"XML does not describe: {_named([repr(col.caption) for col in extra])}"
+        )
+        if secret:
+            kinds = [
+                f"{col.caption!r} ({found.pii_type.value}, {found.tier.label} tier)"
+                for col, found in secret
+            ]
+            message += f"; {len(secret)} of them confidential: {_named(kinds)}"
+        yield Violation(
+            location=Location(
+                artifact=wb.source, object_path=(f"datasource:{ds.caption}", "extract")
+            ),
+            message=message + ". They ship with the file although nothing in it explains them",
+            severity=Severity.MEDIUM if secret else Severity.LOW,
+            evidence={
+                "columns": tuple(col.caption for col in extra),
+                "confidential_columns": tuple(col.caption for col, _ in secret),
+                "types": tuple(sorted({found.pii_type.value for _, found in secret})),
+            },
+        )
+
+
+HELP_TA105 = """\
+**Why it matters.** The packaged extract (`.hyper`) holds columns that the workbook's XML never
+mentions: no field, no extract metadata, nothing in Tableau's Data pane. They are shipped data
+that nothing in the workbook explains, typically left behind by a hand-built or
+Hyper-API-generated extract, or by a data source edited after its extract was created. Whoever
+downloads the file can read them, and nobody reviewing the workbook in Tableau sees them.
+
+**How to fix.** Re-create the extract from the data source as it is now (Tableau writes only the
+fields it knows), or drop the columns from the script or query that builds the `.hyper`, then
+repackage and republish.
+"""
+
+TA105 = Rule(
+    id="TA105",
+    name="undescribed-extract-columns",
+    severity=Severity.LOW,
+    summary="The packaged extract holds columns that the workbook's XML does not describe.",
+    help=HELP_TA105,
+    check=_undescribed_extract_columns,
+    needs=Needs.EXTRACT,
+    graded=True,
+    tags=("data-exposure",),
     cwe=200,
 )

@@ -35,7 +35,7 @@ FINDING_KEYS = {
 }  # fmt: skip
 COLUMN_KEYS = {
     "datasource", "field", "remote_name", "in_extract", "used", "hidden", "used_by",
-    "classification",
+    "extract_only", "classification",
 }  # fmt: skip
 CLASSIFICATION_KEYS = {
     "type", "tier", "confidence", "signals", "name_only", "sample_size", "match_count",

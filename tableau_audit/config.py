@@ -22,6 +22,23 @@ The keys::
     tier = "high"                                     # optional
     [classification.tiers]
     postal_code = "moderate"
+    baseline = ".tableau-audit-baseline.json"         # relative to this file (issue 5)
+    [[suppress]]                                      # by fingerprint ...
+    fingerprint = "0123456789abcdef0123456789abcdef"
+    reason = "approved by the data owner"             # mandatory, non-empty
+    expires = 2026-12-31                              # optional: suppresses up to that day
+    [[suppress]]                                      # ... or by rule + workbook (+ field)
+    rule = "TA101"
+    workbook = "finance/*.twbx"                       # glob: source, file name or name
+    datasource = "Payroll*"                           # optional glob
+    field = "Employee ID"                             # optional glob
+    reason = "pseudonymous id, see DPIA-17"
+    [server]                                          # defaults for `tableau-audit server`
+    server = "https://tableau.example.org"
+    site = "finance"                                  # content URL; "" = default site
+    token-name = "audit-token"                        # never the secret: TABLEAU_AUDIT_PAT_SECRET
+    concurrency = 4
+    projects = ["Finance", "HR/*"]
 
 Anything else is a :class:`~tableau_audit.errors.ConfigError` naming the file, the dotted key and
 what is wrong. Messages never repeat a configured value (only key names, rule ids and type names).
@@ -30,6 +47,7 @@ what is wrong. Messages never repeat a configured value (only key names, rule id
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
 import re
 import sys
@@ -38,17 +56,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from tableau_audit.baseline import Baseline
 from tableau_audit.classify.policy import ExtraPattern, Policy
 from tableau_audit.classify.types import PiiType, Tier
 from tableau_audit.errors import ConfigError
 from tableau_audit.findings import Severity
+from tableau_audit.suppressions import Suppression
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-__all__ = ["CONFIG_FILENAMES", "AuditConfig", "find_config", "load_config"]
+__all__ = ["CONFIG_FILENAMES", "AuditConfig", "ServerDefaults", "find_config", "load_config"]
 
 CONFIG_FILENAMES = ("tableau-audit.toml", ".tableau-audit.toml")
 PYPROJECT = "pyproject.toml"
@@ -70,6 +90,28 @@ class AuditConfig:
     """Severity of the TA901 finding that stands for an input that could not be audited."""
     source: Path | None = None
     """The configuration file these settings came from; None for the built-in defaults."""
+    suppressions: tuple[Suppression, ...] = ()
+    baseline_path: Path | None = None
+    """``baseline = "FILE"`` of the configuration (relative to its file), read by ``scan``."""
+    baseline: Baseline | None = None
+    """Accepted findings (``--baseline``); the engine moves them out of the gate."""
+    server: ServerDefaults = field(default_factory=lambda: ServerDefaults())
+    """``[server]`` defaults for the server audit; never a secret."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerDefaults:
+    """``[server]``: where and how to audit a site. The PAT secret only ever comes from the
+    ``TABLEAU_AUDIT_PAT_SECRET`` environment variable (or a prompt), never from a file."""
+
+    server: str | None = None
+    """Server URL (``https://...``)."""
+    site: str | None = None
+    """Site content URL; ``""`` for the default site."""
+    token_name: str | None = None
+    concurrency: int | None = None
+    projects: tuple[str, ...] = ()
+    """Project names or globs to audit; empty for all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +202,7 @@ def _read(path: Path) -> tuple[Mapping[str, object], _Where]:
 # NOTE: each section lists its keys once (``_keys``) and parses them; a new key (issue 5:
 # suppressions, baseline, server defaults) is one entry in a key tuple plus one line of parsing.
 
-_TOP_KEYS = ("fail-on", "rules", "classification")
+_TOP_KEYS = ("fail-on", "rules", "classification", "baseline", "suppress", "server")
 _RULES_KEYS = ("disable", "severity")
 _CLASSIFICATION_KEYS = (
     "min-tier",
@@ -177,6 +219,7 @@ _PATTERN_KEYS = ("type", "pattern", "tier")
 def _config(
     table: Mapping[str, object], where: _Where, known_rules: Collection[str] | None
 ) -> AuditConfig:
+    _no_secrets(table, where)
     _keys(table, _TOP_KEYS, where)
     defaults = AuditConfig()
     rules = _table(table.get("rules", {}), where.child("rules"))
@@ -195,12 +238,13 @@ def _config(
         else defaults.fail_on
     )
     policy = _policy(_table(table.get("classification", {}), where.child("classification")), where)
-    return AuditConfig(
+    config = AuditConfig(
         fail_on=fail_on,
         policy=policy,
         disabled_rules=frozenset(disabled),
         severity_overrides=overrides,
     )
+    return _gate_and_server(config, table, where, known_rules)
 
 
 def _policy(table: Mapping[str, object], where: _Where) -> Policy:
@@ -255,6 +299,135 @@ def _extra_pattern(item: object, where: _Where) -> ExtraPattern:
         pattern=pattern,
         tier=_tier(table["tier"], where.child("tier")) if "tier" in table else None,
     )
+
+
+# --- issue 5: baseline, suppressions, server defaults ---------------------------------------------
+
+_SUPPRESS_KEYS = ("fingerprint", "rule", "workbook", "datasource", "field", "reason", "expires")
+_SERVER_KEYS = ("server", "site", "token-name", "concurrency", "projects")
+_FINGERPRINT = re.compile(r"[0-9a-f]{32}")
+_SECRET_WORDS = ("secret", "password", "passwd")
+_SECRET_NAMES = ("token", "pat", "personal-access-token", "credentials")
+_MAX_CONCURRENCY = 32
+
+
+def _gate_and_server(
+    config: AuditConfig,
+    table: Mapping[str, object],
+    where: _Where,
+    known_rules: Collection[str] | None,
+) -> AuditConfig:
+    """``config`` with ``baseline``, ``[[suppress]]`` and ``[server]`` of ``table``."""
+    baseline_path = None
+    if "baseline" in table:
+        text = _glob(table["baseline"], where.child("baseline"))
+        # NOTE: relative to the configuration file, so the gate works from any directory.
+        baseline_path = Path(where.file).parent / text
+    suppress = _array(table.get("suppress", []), where.child("suppress"), _any)
+    return dataclasses.replace(
+        config,
+        baseline_path=baseline_path,
+        suppressions=tuple(
+            _suppression(item, where.child("suppress").item(i), i, known_rules)
+            for i, item in enumerate(suppress)
+        ),
+        server=_server(_table(table.get("server", {}), where.child("server")), where),
+    )
+
+
+def _suppression(
+    item: object, where: _Where, index: int, known_rules: Collection[str] | None
+) -> Suppression:
+    table = _table(item, where)
+    _keys(table, _SUPPRESS_KEYS, where)
+    if "reason" not in table:
+        raise where.child("reason").error("missing (required): say why the finding is accepted")
+    reason = _string(table["reason"], where.child("reason")).strip()
+    if not reason:
+        raise where.child("reason").error("must not be empty: say why the finding is accepted")
+    expires = _date(table["expires"], where.child("expires")) if "expires" in table else None
+    globs = {
+        key: _glob(table[key], where.child(key))
+        for key in ("rule", "workbook", "datasource", "field")
+        if key in table
+    }
+    if "fingerprint" in table:
+        if globs:
+            raise where.error(
+                "give either 'fingerprint' or 'rule' + 'workbook' (with optional 'datasource' "
+                "and 'field'), not both"
+            )
+        text = _string(table["fingerprint"], where.child("fingerprint")).strip().lower()
+        if not _FINGERPRINT.fullmatch(text):
+            raise where.child("fingerprint").error(
+                "not a finding fingerprint (32 hexadecimal digits, as in the JSON report)"
+            )
+        return Suppression(index=index, reason=reason, fingerprint=text, expires=expires)
+    if "rule" not in globs:
+        raise where.error("give 'fingerprint', or 'rule' and 'workbook', to say what to suppress")
+    if "workbook" not in globs:
+        raise where.child("workbook").error(
+            "missing (required with 'rule'; use \"*\" for every workbook)"
+        )
+    return Suppression(
+        index=index,
+        reason=reason,
+        rule=_rule_id(globs["rule"], where.child("rule"), known_rules),
+        workbook=globs["workbook"],
+        datasource=globs.get("datasource"),
+        field=globs.get("field"),
+        expires=expires,
+    )
+
+
+def _date(value: object, where: _Where) -> datetime.date:
+    """A TOML date (``2026-12-31``) or the same as a string; never a date-time."""
+    if isinstance(value, (datetime.datetime, datetime.time)):
+        raise where.error("expected a date such as 2026-12-31, got a date-time")
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            raise where.error("expected a date such as 2026-12-31") from None
+    raise where.error(f"expected a date such as 2026-12-31, got {_kind(value)}")
+
+
+def _server(table: Mapping[str, object], where: _Where) -> ServerDefaults:
+    at = where.child("server")
+    _no_secrets(table, at)
+    _keys(table, _SERVER_KEYS, at)
+    server = _string(table["server"], at.child("server")).strip() if "server" in table else None
+    if server is not None and not server.startswith(("https://", "http://")):
+        raise at.child("server").error("expected a URL starting with https:// or http://")
+    concurrency = None
+    if "concurrency" in table:
+        concurrency = _positive_int(table["concurrency"], at.child("concurrency"))
+        if concurrency > _MAX_CONCURRENCY:
+            raise at.child("concurrency").error(f"must be at most {_MAX_CONCURRENCY}")
+    return ServerDefaults(
+        server=server,
+        site=_string(table["site"], at.child("site")).strip() if "site" in table else None,
+        token_name=_glob(table["token-name"], at.child("token-name")).strip()
+        if "token-name" in table
+        else None,
+        concurrency=concurrency,
+        projects=tuple(_array(table.get("projects", []), at.child("projects"), _glob)),
+    )
+
+
+def _no_secrets(table: Mapping[str, object], where: _Where) -> None:
+    """Refuse a secret-looking key outright (before the unknown-key check): a secret in a
+    file that is usually committed is a leak, whatever the key is called."""
+    for key in table:
+        name = key.lower().replace("_", "-")
+        if any(word in name for word in _SECRET_WORDS) or name in _SECRET_NAMES:
+            raise where.child(key).error(
+                "never put a secret in the configuration file; set the "
+                "TABLEAU_AUDIT_PAT_SECRET environment variable instead (or let the command "
+                "prompt for it)"
+            )
 
 
 # --- value checks ---------------------------------------------------------------------------------

@@ -7,10 +7,12 @@ stable, and no clock appears in the result. One bad input never stops the audit 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
+from tableau_audit.baseline import Baseline, split_baseline
 from tableau_audit.classify.columns import classify_column
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.config import AuditConfig
@@ -38,10 +40,12 @@ from tableau_audit.model import ArtifactKind, SiteSnapshot, Workbook
 from tableau_audit.parsing import ExtractSamples, load_item
 from tableau_audit.parsing.hyper import HyperSession
 from tableau_audit.permissions import effective_access
-from tableau_audit.risk import assess_risk
+from tableau_audit.risk import UNASSESSED, with_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
+from tableau_audit.rules.data import data_ships
 from tableau_audit.sources.interface import FetchedItem, FetchFailure, PublishedContentSource
 from tableau_audit.sources.local import collect_paths
+from tableau_audit.suppressions import apply_suppressions, describe_expired
 from tableau_audit.usage import DatasourceUsage, compute_usage
 
 logger = logging.getLogger(__name__)
@@ -87,15 +91,35 @@ def build_result(
     config: AuditConfig,
     *,
     complete: bool = True,
+    today: datetime.date | None = None,
 ) -> AuditResult:
-    """Sort everything into a deterministic :class:`AuditResult`."""
+    """Sort everything into a deterministic :class:`AuditResult`.
+
+    Configured suppressions, then the baseline, move accepted findings out of the gate
+    (``suppressed`` / ``baseline``). ``today`` decides which suppressions have expired.
+    """
+    # NOTE: the date only decides expiry; it never appears in the result.
+    gated = apply_suppressions(
+        items, skipped, config.suppressions, today=today or datetime.date.today()
+    )
+    for expired in gated.expired:
+        logger.warning("%s", describe_expired(expired))
+    known = split_baseline(gated.items, gated.skipped, config.baseline or Baseline())
     return AuditResult(
-        items=tuple(sorted(items, key=lambda item: (item.source, item.name))),
-        skipped=tuple(sorted(skipped, key=lambda s: s.source)),
+        items=tuple(sorted(known.items, key=lambda item: (item.source, item.name))),
+        skipped=tuple(sorted(known.skipped, key=lambda s: s.source)),
         rules_run=tuple(rule.id for rule in rules if rule.id not in config.disabled_rules),
         complete=complete,
         confidential_min_tier=config.policy.confidential_min_tier,
+        suppressed=tuple(sorted(gated.suppressed, key=lambda s: _finding_order(s.finding))),
+        baseline=tuple(sorted(known.known, key=_finding_order)),
+        expired_suppressions=gated.expired,
     )
+
+
+def _finding_order(finding: Finding) -> tuple[str, str, tuple[str, ...], str]:
+    location = finding.location
+    return (location.artifact, finding.rule_id, location.object_path, finding.fingerprint)
 
 
 def skip_input(source: str, reason: str, config: AuditConfig) -> Skipped:
@@ -144,11 +168,11 @@ def audit_workbook(
         _run_rules(workbook, ctx, config, rules),
         key=lambda f: (-int(f.severity), f.rule_id, f.location.object_path, f.fingerprint),
     )
-    return ItemReport(
+    report = ItemReport(
         source=workbook.source,
         kind=workbook.kind,
         name=workbook.name,
-        risk=assess_risk(findings),
+        risk=UNASSESSED,
         findings=tuple(findings),
         columns=column_reports(workbook, ctx),
         project=workbook.project,
@@ -162,6 +186,7 @@ def audit_workbook(
             else None
         ),
     )
+    return with_risk(report, min_tier=config.policy.confidential_min_tier)
 
 
 def classify_columns(
@@ -253,6 +278,7 @@ def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, 
                 extract_only=col.extract_only,
                 extract_table=located.get(col.name, ("", ""))[0],
                 extract_column=located.get(col.name, ("", ""))[1],
+                data_in_file=data_ships(workbook, ds, ctx.column_in_extract(ds, col)),
             )
             for col in ds.columns
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import hashlib
 from collections.abc import Mapping
@@ -135,6 +136,9 @@ class ColumnReport:
     """``schema.table`` of the .hyper table holding the column, when the .hyper was read."""
     extract_column: str = ""
     """The column's name in that table (``Lat1`` for a renamed duplicate), when known."""
+    data_in_file: bool = False
+    """True when the column's values are inside the audited file: a packaged extract holding
+    it, or a packed raw data file its connection reads (whoever gets the file gets them)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -249,6 +253,30 @@ class ItemReport:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SuppressedFinding:
+    """A finding a configured suppression accepts: reported with its reason, never gating."""
+
+    finding: Finding
+    reason: str
+    """The suppression's mandatory reason (from the configuration)."""
+    expires: datetime.date | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExpiredSuppression:
+    """A configured suppression past its expiry date: it no longer suppresses anything."""
+
+    index: int
+    """Position in the configuration's ``[[suppress]]`` list (0-based, as in error messages)."""
+    selector: str
+    """What it matched, e.g. ``fingerprint 3f2a…`` or ``TA101 workbook='*.twbx' field='SSN'``."""
+    reason: str
+    expires: datetime.date
+    findings: int = 0
+    """Findings it would still match, now reported (and gating) again."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AuditResult:
     """Everything one run found. Sorted and deterministic."""
 
@@ -258,6 +286,11 @@ class AuditResult:
     complete: bool = True
     confidential_min_tier: Tier = Tier.MODERATE
     """Policy tier from which a classified column counts as confidential (for report summaries)."""
+    suppressed: tuple[SuppressedFinding, ...] = ()
+    """Findings accepted by a configured suppression; not in ``findings``, never gating."""
+    baseline: tuple[Finding, ...] = ()
+    """Findings already recorded in the ``--baseline`` file; not in ``findings``, never gating."""
+    expired_suppressions: tuple[ExpiredSuppression, ...] = ()
 
     @property
     def findings(self) -> tuple[Finding, ...]:

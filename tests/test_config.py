@@ -138,11 +138,12 @@ def test_known_rules_rejects_unknown_ids(repo: Path) -> None:
         (
             'failon = "high"',
             "failon: unknown key (did you mean 'fail-on'?); expected one of fail-on, rules, "
-            "classification",
+            "classification, baseline, suppress, server",
         ),
         (
             '[server]\nurl = "x"',
-            "server: unknown key; expected one of fail-on, rules, classification",
+            "server.url: unknown key; expected one of server, site, token-name, concurrency, "
+            "projects",
         ),
         ("rules = 1", "rules: expected a table, got an integer"),
         ('[rules]\ndisable = "TA101"', "rules.disable: expected an array, got a string"),

@@ -133,9 +133,42 @@ def _report(result: AuditResult, color: bool, limit: int) -> Group:
             source = Text(clean(skip.source), style="bold", overflow="fold")
             parts.append(Padding(source, (0, 0, 0, 2), expand=False))
             parts.append(Padding(Text(clean(skip.reason)), (0, 0, 0, 6), expand=False))
+    parts.extend(_accepted_section(result, limit))
     parts.append(Text(""))
     parts.append(_summary_line(summary))
     return Group(*parts)
+
+
+def _accepted_section(result: AuditResult, limit: int) -> Iterable[RenderableType]:
+    """Baseline and suppressed findings (counted, never gating) and expired suppressions."""
+    if not (result.baseline or result.suppressed or result.expired_suppressions):
+        return
+    yield Text("")
+    yield Text("Accepted findings (not counted towards --fail-on)", style="bold")
+    if result.baseline:
+        yield Text(f"  baseline: {len(result.baseline)} finding(s) already in the baseline file")
+    if result.suppressed:
+        yield Text(f"  suppressed: {len(result.suppressed)} finding(s)")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True)
+        grid.add_column(overflow="fold")
+        for entry in result.suppressed[:limit]:
+            where = " › ".join(
+                [entry.finding.location.artifact, *entry.finding.location.object_path]
+            )
+            until = f" (until {entry.expires.isoformat()})" if entry.expires else ""
+            grid.add_row(entry.finding.rule_id, Text(clean(f"{where}: {entry.reason}{until}")))
+        if len(result.suppressed) > limit:
+            more = f"... and {len(result.suppressed) - limit} more (the JSON report lists all)"
+            grid.add_row("", Text(more, style="dim"))
+        yield Padding(grid, (0, 0, 0, 4), expand=False)
+    for expired in result.expired_suppressions:
+        line = (
+            f"  expired: suppress[{expired.index}] ({expired.selector}) ended on "
+            f"{expired.expires.isoformat()}; {expired.findings} finding(s) it covered are "
+            "reported again"
+        )
+        yield Text(clean(line), style="yellow")
 
 
 def _headline(summary: Summary) -> Text:
@@ -251,7 +284,9 @@ def _clean_items_grid(items: Sequence[ItemReport], result: AuditResult) -> Table
         text = Text(f"{clean(item.source)} ({item.kind.value}){_name_unless_stem(item)}")
         columns = confidential_columns(result, item.columns)
         if columns:
-            text.append(f": {len(columns)} confidential column(s), all used")
+            unused = sum(1 for c in columns if not c.used)
+            used = f"{unused} unused" if unused else "all used"
+            text.append(f": {len(columns)} confidential column(s), {used}")
         if item.extracts:
             text.append(f"; {extracts_summary(item)}")
         grid.add_row(Text("ok", style="green"), text)

@@ -24,6 +24,7 @@ from tableau_audit.findings import (
     ItemReport,
     Severity,
     Skipped,
+    SuppressedFinding,
 )
 from tableau_audit.reports.interface import Summary, summarize
 
@@ -73,7 +74,46 @@ def result_to_dict(result: AuditResult) -> dict[str, JsonValue]:
         "rules_run": list(result.rules_run),
         "workbooks": [item_to_dict(item) for item in result.items],
         "skipped": [skipped_to_dict(skip) for skip in result.skipped],
-        "summary": summary_to_dict(summarize(result)),
+        "summary": {**summary_to_dict(summarize(result)), **gate_counts(result)},
+        **accepted_to_dict(result),
+    }
+
+
+def gate_counts(result: AuditResult) -> dict[str, JsonValue]:
+    """Summary counts of the gate: new findings (gating), baseline and suppressed ones."""
+    return {
+        "new": len(result.findings),
+        "baseline": len(result.baseline),
+        "suppressed": len(result.suppressed),
+    }
+
+
+def accepted_to_dict(result: AuditResult) -> dict[str, JsonValue]:
+    """Findings that do not gate (baseline, suppressed with reasons) and expired suppressions."""
+    return {
+        "baseline": [finding_to_dict(finding) for finding in result.baseline],
+        "suppressed": [suppressed_to_dict(entry) for entry in result.suppressed],
+        "expired_suppressions": [
+            {
+                "index": e.index,
+                "selector": e.selector,
+                "reason": e.reason,
+                "expires": e.expires.isoformat(),
+                "findings": e.findings,
+            }
+            for e in result.expired_suppressions
+        ],
+    }
+
+
+def suppressed_to_dict(entry: SuppressedFinding) -> dict[str, JsonValue]:
+    """A suppressed finding with the suppression's reason and expiry date."""
+    return {
+        **finding_to_dict(entry.finding),
+        "suppression": {
+            "reason": entry.reason,
+            "expires": entry.expires.isoformat() if entry.expires else None,
+        },
     }
 
 

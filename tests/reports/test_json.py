@@ -26,6 +26,7 @@ from tests.factories import (
 )
 
 TOP_KEYS = {"schema_version", "tool", "complete", "rules_run", "workbooks", "skipped", "summary"}
+TOP_KEYS |= {"baseline", "suppressed", "expired_suppressions"}  # issue 5: the gate
 ITEM_KEYS = {
     "source", "kind", "name", "project", "id", "version", "risk", "findings", "columns",
     "extract_rows", "extracts", "exposure",
@@ -45,6 +46,7 @@ SUMMARY_KEYS = {
     "items_audited", "items_skipped", "findings", "by_severity", "by_rule", "by_risk_level",
     "confidential_columns", "unused_confidential_columns", "confidential_columns_by_tier",
     "max_severity",
+    "new", "baseline", "suppressed",
 }  # fmt: skip
 SEVERITIES = {"critical", "high", "medium", "low", "info"}
 

@@ -9,12 +9,14 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from tableau_audit.reports.console import ConsoleReporter
+from tableau_audit.reports.html import HtmlReporter
 from tableau_audit.reports.interface import CatalogueReporter, Reporter, Summary, summarize
 from tableau_audit.reports.json import JsonReporter
 
 REPORTERS: Mapping[str, Reporter] = MappingProxyType(
     {
         "console": ConsoleReporter(),
+        "html": HtmlReporter(),
         "json": JsonReporter(),
     }
 )
@@ -30,6 +32,7 @@ __all__ = [
     "REPORTERS",
     "CatalogueReporter",
     "ConsoleReporter",
+    "HtmlReporter",
     "JsonReporter",
     "Reporter",
     "Summary",

@@ -25,6 +25,7 @@ from tableau_audit import __version__
 from tableau_audit.errors import ReportError, TableauAuditError
 from tableau_audit.findings import AuditResult, Severity
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
+from tableau_audit.reports.targets import FormatSpec, ReportTarget, report_targets
 
 logger = logging.getLogger(__name__)
 
@@ -52,17 +53,33 @@ def output_options(func: F) -> F:
         "--output",
         "-o",
         type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the report to FILE (atomically) instead of stdout.",
+        help="Write the report to FILE (atomically) instead of stdout (one --format only).",
     )(func)
     return click.option(
         "--format",
         "-f",
         "fmt",
-        type=click.Choice(sorted(REPORTERS)),
-        default="console",
-        show_default=True,
-        help="Report format.",
+        type=FormatSpec(REPORTERS),
+        multiple=True,
+        help=f"Report format ({', '.join(sorted(REPORTERS))}); FMT:PATH writes it to PATH. "
+        "Repeatable, each with its own PATH [default: console].",
     )(func)
+
+
+def write_reports(
+    result: AuditResult,
+    targets: Sequence[ReportTarget],
+    *,
+    color: bool | None,
+    fail_on: Severity,
+) -> None:
+    """Render every report first (a failing format writes nothing), then write each one."""
+    texts = [
+        REPORTERS[t.format].render(result, color=use_color(color, t.path), fail_on=fail_on)
+        for t in targets
+    ]
+    for target, text in zip(targets, texts, strict=True):
+        emit(text, target.path)
 
 
 def verbose_option(func: F) -> F:
@@ -108,7 +125,7 @@ def cli() -> None:
 @verbose_option
 def scan(
     paths: tuple[Path, ...],
-    fmt: str,
+    fmt: tuple[ReportTarget, ...],
     output: Path | None,
     color: bool | None,
     fail_on: str | None,
@@ -117,6 +134,7 @@ def scan(
     sample_size: int | None,
 ) -> None:
     """Audit local .twb/.twbx/.tds/.tdsx/.hyper files and directories (recursively)."""
+    targets = report_targets(fmt, output)
     setup_logging(verbose)
     with cli_errors():
         from tableau_audit.config import load_config
@@ -131,7 +149,7 @@ def scan(
             policy = dataclasses.replace(config.policy, sample_size=sample_size)
             config = dataclasses.replace(config, policy=policy)
         result = audit(paths, config)
-        emit(REPORTERS[fmt].render(result, color=use_color(color, output)), output)
+        write_reports(result, targets, color=color, fail_on=config.fail_on)
     code = exit_code(result, config.fail_on)
     if not result.complete:
         click.echo("tableau-audit: the run is incomplete; see the report", err=True)

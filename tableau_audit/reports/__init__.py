@@ -9,15 +9,21 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from tableau_audit.reports.console import ConsoleReporter
-from tableau_audit.reports.html import HtmlReporter
+from tableau_audit.reports.csv_report import CsvReporter
 from tableau_audit.reports.interface import CatalogueReporter, Reporter, Summary, summarize
 from tableau_audit.reports.json import JsonReporter
+from tableau_audit.reports.junit import JunitReporter
+from tableau_audit.reports.markdown import MarkdownReporter
+from tableau_audit.reports.sarif import SarifReporter
 
 REPORTERS: Mapping[str, Reporter] = MappingProxyType(
     {
         "console": ConsoleReporter(),
-        "html": HtmlReporter(),
+        "csv": CsvReporter(),
         "json": JsonReporter(),
+        "junit": JunitReporter(),
+        "markdown": MarkdownReporter(),
+        "sarif": SarifReporter(),
     }
 )
 """Format name (the ``--format`` value) → reporter. Read-only."""
@@ -32,9 +38,12 @@ __all__ = [
     "REPORTERS",
     "CatalogueReporter",
     "ConsoleReporter",
-    "HtmlReporter",
+    "CsvReporter",
     "JsonReporter",
+    "JunitReporter",
+    "MarkdownReporter",
     "Reporter",
+    "SarifReporter",
     "Summary",
     "catalogue_formats",
     "summarize",

@@ -1,0 +1,245 @@
+"""SARIF 2.1.0 report, built from plain dicts (as checkov does), for code scanning and CI.
+
+- ``tool.driver.rules`` holds the rules that ran (and any rule a finding names), with the
+  metadata written once on each :class:`~tableau_audit.rules.base.Rule`: descriptions, help
+  text and markdown, help URI, default level, tags, CWE and GitHub's ``security-severity``.
+- Every finding is a result, the TA901 findings of skipped inputs included. Its
+  ``partialFingerprints`` carry our fingerprint (rule, artifact, logical path: never a line
+  number or a value), so code scanning keeps tracking an alert when the XML moves.
+- A local file is a relative URI against ``%SRCROOT%`` (an absolute path becomes a ``file:``
+  URI); a server item is its URL. ``region.startLine`` appears when the XML line is known.
+- Logical locations name the item › data source › field chain; the chain is stored once in
+  ``run.logicalLocations`` (with parent indexes) and each result points into it.
+- ``invocations[0].executionSuccessful`` is false when the run was incomplete.
+
+NOTE: no timestamps, so two runs over the same input give byte-identical files (house style:
+deterministic output); the invocation's start and end times are optional in SARIF.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from tableau_audit import __version__
+from tableau_audit.findings import AuditResult, Finding, ItemReport, Severity
+from tableau_audit.reports.interface import summarize
+from tableau_audit.reports.json import summary_to_dict
+from tableau_audit.reports.places import SEPARATOR, Placed, path_parts, placed_findings
+
+if TYPE_CHECKING:
+    from tableau_audit.rules.base import Rule
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+TOOL_NAME = "tableau-audit"
+INFORMATION_URI = "https://github.com/tableau-audit/tableau-audit"
+FINGERPRINT_KEY = "tableauAudit/v1"
+"""``partialFingerprints`` key; the ``/v1`` changes only if the fingerprint recipe does."""
+SRCROOT = "%SRCROOT%"
+"""``uriBaseId`` of relative local paths (the checkout root in code scanning)."""
+AUTOMATION_ID = "tableau-audit/"
+"""Category of the run for code scanning (a trailing slash: no per-run instance id)."""
+
+# NOTE: rules whose evidence is a column classification can misfire on a column name, so they
+# are declared "medium" precision; the others test facts in the file or on the server.
+_CLASSIFICATION_TAGS = frozenset({"privacy", "data-exposure"})
+
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%-._~"
+_MARKDOWN_MARKS = re.compile(r"\*\*|\*|`")
+_LEAD_IN = re.compile(r"^\*\*[^*]+\*\*\s*")
+
+Json = dict[str, Any]
+
+
+class SarifReporter:
+    """Renders an :class:`AuditResult` as one SARIF 2.1.0 log with one run."""
+
+    name = "sarif"
+
+    def __init__(self, *, rules: Sequence[Rule] | None = None) -> None:
+        self._rules = tuple(rules) if rules is not None else None
+        """The rule catalogue; None reads ``ALL_RULES`` when rendering (no import-time cost)."""
+
+    def render(
+        self, result: AuditResult, *, color: bool = False, fail_on: Severity = Severity.HIGH
+    ) -> str:
+        """The SARIF log as JSON text (``color`` and ``fail_on`` are ignored)."""
+        return json.dumps(sarif_log(result, self._catalogue()), indent=2, ensure_ascii=False) + "\n"
+
+    def _catalogue(self) -> Mapping[str, Rule]:
+        if self._rules is None:
+            from tableau_audit.rules import ALL_RULES
+
+            return {rule.id: rule for rule in ALL_RULES}
+        return {rule.id: rule for rule in self._rules}
+
+
+def sarif_log(result: AuditResult, catalogue: Mapping[str, Rule]) -> Json:
+    """The whole SARIF document as plain dicts."""
+    rule_ids = sorted(set(result.rules_run) | {f.rule_id for f in result.findings})
+    rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
+    logical = _LogicalLocations()
+    results = [_result(placed, rule_index, logical) for placed in placed_findings(result)]
+    run: Json = {
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_descriptor(rule_id, catalogue.get(rule_id)) for rule_id in rule_ids],
+            }
+        },
+        "automationDetails": {"id": AUTOMATION_ID},
+        "invocations": [{"executionSuccessful": result.complete}],
+        "results": results,
+        "properties": {
+            "complete": result.complete,
+            "items": [_item_properties(item) for item in result.items],
+            "summary": summary_to_dict(summarize(result)),
+        },
+    }
+    if logical.nodes:
+        run["logicalLocations"] = logical.nodes
+    return {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
+
+
+def _descriptor(rule_id: str, rule: Rule | None) -> Json:
+    """``reportingDescriptor`` of one rule; a rule unknown to the catalogue gets its id only."""
+    if rule is None:
+        return {"id": rule_id}
+    tags = [*rule.tags, "security"]
+    if rule.cwe is not None:
+        tags.append(f"external/cwe/cwe-{rule.cwe}")
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": _plain(_first_paragraph(rule.help)) or rule.summary},
+        "help": {"text": _plain(rule.help), "markdown": rule.help},
+        "helpUri": rule.help_uri,
+        "defaultConfiguration": {"level": rule.severity.sarif_level},
+        "properties": {
+            "tags": tags,
+            "security-severity": rule.severity.security_severity,
+            "precision": "medium" if _CLASSIFICATION_TAGS & set(rule.tags) else "high",
+            "problem.severity": _problem_severity(rule.severity),
+        },
+    }
+
+
+def _problem_severity(severity: Severity) -> str:
+    """CodeQL's ``problem.severity``: error / warning / recommendation."""
+    level = severity.sarif_level
+    return "recommendation" if level == "note" else level
+
+
+def _first_paragraph(markdown: str) -> str:
+    """The help's first paragraph on one line, without its bold lead-in ("**Why it matters.**")."""
+    first = markdown.strip().split("\n\n", 1)[0]
+    return " ".join(_LEAD_IN.sub("", first).split())
+
+
+def _plain(markdown: str) -> str:
+    """Help text without emphasis and code marks, for viewers that do not render markdown."""
+    return _MARKDOWN_MARKS.sub("", markdown).strip()
+
+
+def _result(placed: Placed, rule_index: Mapping[str, int], logical: _LogicalLocations) -> Json:
+    finding = placed.finding
+    location: Json = {"physicalLocation": _physical(finding)}
+    if placed.item is not None:
+        location["logicalLocations"] = [logical.add(placed.item, finding)]
+    properties: Json = {
+        "severity": finding.severity.label,
+        "security-severity": finding.severity.security_severity,
+    }
+    if placed.item is not None:
+        properties["risk-level"] = placed.item.risk.level.label
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index[finding.rule_id],
+        "level": finding.severity.sarif_level,
+        "message": {"text": finding.message},
+        "locations": [location],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": properties,
+    }
+
+
+def _physical(finding: Finding) -> Json:
+    physical: Json = {"artifactLocation": artifact_location(finding.location.artifact)}
+    line = finding.location.line
+    if line is not None and line >= 1:
+        physical["region"] = {"startLine": line}
+    return physical
+
+
+def artifact_location(artifact: str) -> Json:
+    """URI of an audited item: its URL on a server, else a path (relative to ``%SRCROOT%``)."""
+    # NOTE: surrogateescape: a file name that is not UTF-8 keeps its original bytes (%FF).
+    if urlsplit(artifact).scheme.lower() in ("http", "https"):
+        return {"uri": quote(artifact, safe=_URL_SAFE, errors="surrogateescape")}
+    path = PurePath(artifact)
+    if path.is_absolute():
+        return {"uri": "file://" + quote(path.as_posix(), safe="/", errors="surrogateescape")}
+    return {"uri": quote(path.as_posix(), safe="/", errors="surrogateescape"), "uriBaseId": SRCROOT}
+
+
+def _item_properties(item: ItemReport) -> Json:
+    """What code scanning cannot show natively: each item's risk level and why."""
+    return {
+        "source": item.source,
+        "kind": item.kind.value,
+        "name": item.name,
+        "project": item.project,
+        "risk": {
+            "level": item.risk.level.label,
+            "score": item.risk.score,
+            "reasons": list(item.risk.reasons),
+        },
+    }
+
+
+class _LogicalLocations:
+    """The run's ``logicalLocations``: item › data source › field, each node stored once."""
+
+    def __init__(self) -> None:
+        self.nodes: list[Json] = []
+        self._index: dict[tuple[str, ...], int] = {}
+
+    def add(self, item: ItemReport, finding: Finding) -> Json:
+        """Store the finding's chain of nodes; return a reference to its innermost node."""
+        # NOTE: qualified names start with the item's source, not its name: two workbooks may
+        # share a name, and the schema wants the run's logical locations to be unique.
+        steps = [(item.kind.value, item.name or item.source, item.source)]
+        steps += [(p.kind, p.name, p.name) for p in path_parts(finding.location.object_path)]
+        key: tuple[str, ...] = ()
+        parent: int | None = None
+        qualified: list[str] = []
+        for kind, name, qualifier in steps:
+            key = (*key, kind, qualifier)
+            qualified.append(qualifier)
+            if key not in self._index:
+                node: Json = {"name": name, "fullyQualifiedName": SEPARATOR.join(qualified)}
+                node["kind"] = kind
+                if parent is not None:
+                    node["parentIndex"] = parent
+                self._index[key] = len(self.nodes)
+                self.nodes.append(node)
+            parent = self._index[key]
+        assert parent is not None  # steps always holds the item itself
+        innermost = self.nodes[parent]
+        return {
+            "index": parent,
+            "name": innermost["name"],
+            "fullyQualifiedName": innermost["fullyQualifiedName"],
+            "kind": innermost["kind"],
+        }

@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit fixtures bench clean
+.PHONY: demo test lint typecheck unit fixtures bench clean screenshot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ fixtures: $(STAMP)
 
 demo: $(STAMP) fixtures
 	$(BIN)/python -m fixtures.demo
+
+# README image: the demo's HTML report (out/report.html) in headless Chromium.
+screenshot: $(STAMP) fixtures
+	$(BIN)/python -m fixtures.screenshot
 
 lint: $(STAMP)
 	$(BIN)/ruff check tableau_audit tests fixtures benchmarks

@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from tableau_audit.reports.console import ConsoleReporter
 from tableau_audit.reports.csv_report import CsvReporter
+from tableau_audit.reports.html import HtmlReporter
 from tableau_audit.reports.interface import CatalogueReporter, Reporter, Summary, summarize
 from tableau_audit.reports.json import JsonReporter
 from tableau_audit.reports.junit import JunitReporter
@@ -20,6 +21,7 @@ REPORTERS: Mapping[str, Reporter] = MappingProxyType(
     {
         "console": ConsoleReporter(),
         "csv": CsvReporter(),
+        "html": HtmlReporter(),
         "json": JsonReporter(),
         "junit": JunitReporter(),
         "markdown": MarkdownReporter(),
@@ -39,6 +41,7 @@ __all__ = [
     "CatalogueReporter",
     "ConsoleReporter",
     "CsvReporter",
+    "HtmlReporter",
     "JsonReporter",
     "JunitReporter",
     "MarkdownReporter",

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import click
 
 from tableau_audit import __version__
+from tableau_audit.cli_baseline import baseline, baseline_option, use_baseline
 from tableau_audit.errors import ReportError, TableauAuditError
 from tableau_audit.findings import AuditResult, Severity
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
@@ -95,6 +96,9 @@ def cli() -> None:
     """Audit Tableau workbooks for confidential data and stored secrets."""
 
 
+cli.add_command(baseline)
+
+
 @cli.command()
 @click.argument(
     "paths",
@@ -122,6 +126,7 @@ def cli() -> None:
     help="Values read per extract column to classify it; 0 reads none and classifies by name "
     "only (faster) [default: 1000, or the config's].",
 )
+@baseline_option
 @verbose_option
 def scan(
     paths: tuple[Path, ...],
@@ -132,6 +137,7 @@ def scan(
     config_path: Path | None,
     verbose: int,
     sample_size: int | None,
+    baseline_path: Path | None,
 ) -> None:
     """Audit local .twb/.twbx/.tds/.tdsx/.hyper files and directories (recursively)."""
     targets = report_targets(fmt, output)
@@ -148,6 +154,7 @@ def scan(
         if sample_size is not None:
             policy = dataclasses.replace(config.policy, sample_size=sample_size)
             config = dataclasses.replace(config, policy=policy)
+        config = use_baseline(config, baseline_path)
         result = audit(paths, config)
         write_reports(result, targets, color=color, fail_on=config.fail_on)
     code = exit_code(result, config.fail_on)

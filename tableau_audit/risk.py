@@ -268,13 +268,13 @@ def _level(
         if exposure is not None and _broad_download(exposure, kind):
             return RiskLevel.LOW, "low: no confidential data found, but everyone can download it"
         return RiskLevel.NONE, "none: no confidential data or stored secrets found"
-    worst = max(entries, key=lambda e: (MATRIX[e.tier][e.reach], e.tier, e.reach))
+    worst = max(entries, key=lambda e: (MATRIX[e.tier][e.reach], e.reach, e.tier))
     level = MATRIX[worst.tier][worst.reach]
     if worst.reach is Reach.LIMITED:
         where = (
             "in a local file (who receives it is not known)"
             if exposure is None
-            else "that only specific groups or users can reach"
+            else "that only some users can reach"
         )
     else:
         where = _REACH_TEXT[worst.reach]

@@ -220,12 +220,16 @@ def exposure_line(exposure: Exposure, *, names: int = 3) -> str:
     """``exposure: view: All Users, Guest; full data: All Users; ...`` (who holds what)."""
     parts = []
     for key, audience in exposure.audiences.items():
-        holders = [
-            *(["All Users"] if audience.all_users else []),
-            *(["Guest"] if audience.guest else []),
-            *audience.groups,
-            *audience.users,
-        ]
+        holders = list(  # the Guest user may also be named by a user rule: show it once
+            dict.fromkeys(
+                [
+                    *(["All Users"] if audience.all_users else []),
+                    *(["Guest"] if audience.guest else []),
+                    *audience.groups,
+                    *audience.users,
+                ]
+            )
+        )
         if holders:
             shown = ", ".join(clean(h) for h in holders[:names])
             more = f" +{len(holders) - names}" if len(holders) > names else ""

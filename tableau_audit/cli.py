@@ -281,3 +281,7 @@ def setup_logging(verbose: int) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``tableau-audit`` console script."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="tableau-audit")
+
+
+# NOTE: imported last: the `server` command builds on the helpers above and registers itself.
+from tableau_audit import cli_server as _cli_server  # noqa: E402, F401

@@ -21,6 +21,7 @@ workers run at most ``2 × concurrency`` items ahead and memory stays flat.
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import shutil
 import tempfile
@@ -456,18 +457,28 @@ def reason(error: BaseException) -> str:
     return f"unexpected error ({name})"
 
 
-def _scope(projects: Sequence[Any], names: Sequence[str], label: str) -> set[str] | None:
-    """Ids of the named projects and everything nested below them; None for the whole site."""
-    if not names:
+def _scope(projects: Sequence[Any], patterns: Sequence[str], label: str) -> set[str] | None:
+    """Ids of the chosen projects and everything nested below them; None for the whole site.
+
+    A pattern matches a project's name or its path from the top (``Parent/Child``), exactly or
+    as a glob (``HR/*``), so that same-named projects in different places can be told apart.
+    """
+    if not patterns:
         return None
+    by_id = {p.id: p for p in projects}
     children: dict[str | None, list[Any]] = {}
     for p in projects:
         children.setdefault(p.parent_id or None, []).append(p)
     chosen: set[str] = set()
-    for name in names:
-        roots = [p for p in projects if p.name == name]
+    for pattern in patterns:
+        roots = [
+            p
+            for p in projects
+            if fnmatch.fnmatchcase(p.name or "", pattern)
+            or fnmatch.fnmatchcase(_path(p, by_id), pattern)
+        ]
         if not roots:
-            raise SourceError(f"{label}: no project named {name!r}")
+            raise SourceError(f"{label}: no project named {pattern!r}")
         stack = [p.id for p in roots]
         while stack:
             current = stack.pop()
@@ -475,6 +486,18 @@ def _scope(projects: Sequence[Any], names: Sequence[str], label: str) -> set[str
                 chosen.add(current)
                 stack.extend(c.id for c in children.get(current, []))
     return chosen
+
+
+def _path(project: Any, by_id: dict[str, Any]) -> str:
+    """``Top/Middle/Name`` (cycles cut)."""
+    names = [project.name or ""]
+    seen = {project.id}
+    parent = by_id.get(project.parent_id or "")
+    while parent is not None and parent.id not in seen:
+        names.append(parent.name or "")
+        seen.add(parent.id)
+        parent = by_id.get(parent.parent_id or "")
+    return "/".join(reversed(names))
 
 
 def _in(item: Any, scope: set[str] | None) -> bool:

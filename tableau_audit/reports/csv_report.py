@@ -1,9 +1,12 @@
 """CSV report: one row per finding, for spreadsheets and ticket imports.
 
-The TA901 finding of each skipped input is a row too (its item columns are empty). Cells that a
-spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab or a
-carriage return, or their full-width forms) get a leading ``'``: workbook and column names are
-attacker-controlled, and ``=HYPERLINK(...)`` in a column name must stay text (OWASP "CSV
+The TA901 finding of each skipped input is a row too (its item columns are empty), and so are
+the findings that do not gate, after the others: ``status`` says ``open``, ``suppressed`` (with
+the suppression's reason) or ``baseline``.
+
+Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return, or their full-width forms) get a leading ``'``: workbook and column names
+are attacker-controlled, and ``=HYPERLINK(...)`` in a column name must stay text (OWASP "CSV
 injection"). The module is ``csv_report`` so that it does not shadow the standard ``csv``.
 """
 
@@ -31,6 +34,8 @@ COLUMNS: tuple[str, ...] = (
     "message",
     "fingerprint",
     "risk_level",
+    "status",
+    "suppression_reason",
 )
 """Header row; columns may be added at the end, never removed or reordered."""
 
@@ -59,7 +64,7 @@ class CsvReporter:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(COLUMNS)
-        for placed in placed_findings(result):
+        for placed in placed_findings(result, accepted=True):
             writer.writerow([neutralise(cell) for cell in _row(placed)])
         return buffer.getvalue()
 
@@ -81,4 +86,6 @@ def _row(placed: Placed) -> Sequence[str]:
         finding.message,
         finding.fingerprint,
         item.risk.level.label if item is not None else "",
+        placed.status,
+        placed.reason,
     )

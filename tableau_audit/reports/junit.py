@@ -21,7 +21,7 @@ from lxml import etree
 from tableau_audit import __version__
 from tableau_audit.findings import AuditResult, Finding, ItemReport, Severity, Skipped
 from tableau_audit.reports.console import clean
-from tableau_audit.reports.places import at_or_above, where
+from tableau_audit.reports.places import OPEN, at_or_above, placed_findings, where
 
 SUITE_NAME = "tableau-audit"
 
@@ -47,7 +47,8 @@ class JunitReporter:
         self, result: AuditResult, *, color: bool = False, fail_on: Severity = Severity.HIGH
     ) -> str:
         """The XML document; ``fail_on`` decides which items fail (``color`` is ignored)."""
-        cases = [_item_case(item, fail_on) for item in result.items]
+        accepted = _accepted_by_source(result)
+        cases = [_item_case(item, fail_on, accepted.get(item.source, [])) for item in result.items]
         cases += [_skipped_case(skip) for skip in result.skipped]
         if not result.complete:
             cases.append(_incomplete_case())
@@ -65,6 +66,9 @@ class JunitReporter:
             ("tool_version", __version__),
             ("fail_on", fail_on.label),
             ("complete", "true" if result.complete else "false"),
+            ("suppressed", str(len(result.suppressed))),
+            ("baseline", str(len(result.baseline))),
+            ("expired_suppressions", str(len(result.expired_suppressions))),
         ):
             etree.SubElement(properties, "property", name=key, value=value)
         suite.extend(cases)
@@ -77,7 +81,18 @@ def _case(classname: str, name: str) -> etree._Element:
     return etree.Element("testcase", classname=classname, name=_attribute(name), time="0")
 
 
-def _item_case(item: ItemReport, fail_on: Severity) -> etree._Element:
+def _accepted_by_source(result: AuditResult) -> dict[str, list[str]]:
+    """Per item source: one line per suppressed or baseline finding (they never fail)."""
+    lines: dict[str, list[str]] = {}
+    for placed in placed_findings(result, accepted=True):
+        if placed.status != OPEN:
+            why = f" ({placed.reason})" if placed.reason else ""
+            text = f"{placed.status}{why}: {_finding_lines((placed.finding,))}"
+            lines.setdefault(placed.source, []).append(text)
+    return lines
+
+
+def _item_case(item: ItemReport, fail_on: Severity, accepted: list[str]) -> etree._Element:
     case = _case(item.kind.value, item.source)
     failing = at_or_above(item.findings, fail_on)
     if failing:
@@ -95,6 +110,9 @@ def _item_case(item: ItemReport, fail_on: Severity) -> etree._Element:
     if below:
         out.append(f"findings below {fail_on.label}:")
         out.append(_finding_lines(below))
+    if accepted:
+        out.append("accepted findings (not gating):")
+        out.extend(accepted)
     etree.SubElement(case, "system-out").text = xml_text("\n".join(out))
     return case
 

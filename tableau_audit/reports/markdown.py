@@ -21,7 +21,7 @@ from tableau_audit import __version__
 from tableau_audit.findings import AuditResult, Finding, ItemReport, Severity
 from tableau_audit.reports.console import clean
 from tableau_audit.reports.interface import Summary, summarize
-from tableau_audit.reports.places import where, worst_first
+from tableau_audit.reports.places import OPEN, placed_findings, where, worst_first
 
 if TYPE_CHECKING:
     from tableau_audit.rules.base import Rule
@@ -63,6 +63,7 @@ class MarkdownReporter:
             blocks.extend(self._item(item, help_uris))
         blocks.extend(self._clean_items(result))
         blocks.extend(self._skipped(result))
+        blocks.extend(self._accepted(result))
         blocks.append(f"<sub>tableau-audit {__version__}</sub>")
         return "\n\n".join(blocks) + "\n"
 
@@ -100,6 +101,20 @@ class MarkdownReporter:
             lines = [f"- {escape(s.source)}: {escape(s.reason)}" for s in result.skipped]
             yield self._fold("\n".join(lines), len(lines), "inputs")
 
+    def _accepted(self, result: AuditResult) -> Iterator[str]:
+        """Suppressed and baseline findings: listed with their reasons, never counted above."""
+        accepted = [p for p in placed_findings(result, accepted=True) if p.status != OPEN]
+        if not accepted:
+            return
+        yield f"### Accepted findings ({len(accepted)})"
+        rows = ["| Status | Rule | Item | Where | Reason |", "|:--|:--|:--|:--|:--|"]
+        rows += [
+            f"| {p.status} | {escape(p.finding.rule_id)} | {escape(p.source)} "
+            f"| {escape(where(p.finding))} | {escape(p.reason)} |"
+            for p in accepted
+        ]
+        yield self._fold("\n".join(rows), len(accepted), "accepted findings")
+
     def _fold(self, block: str, count: int, noun: str) -> str:
         if count <= self.fold_after:
             return block
@@ -119,6 +134,17 @@ def _summary(result: AuditResult, summary: Summary, fail_on: Severity) -> Iterat
     )
     if not result.complete:
         yield "> **Warning:** the run is incomplete: some inputs were not reached."
+    if result.suppressed or result.baseline:
+        yield (
+            f"Not counted: {len(result.suppressed)} suppressed finding(s), "
+            f"{len(result.baseline)} already in the baseline (listed at the end)."
+        )
+    for expired in result.expired_suppressions:
+        yield (
+            f"> **Expired suppression** #{expired.index} ({escape(expired.selector)}) "
+            f"expired on {expired.expires.isoformat()}: {escape(expired.reason)}. "
+            f"{expired.findings} finding(s) count again."
+        )
     risks = [f"| {level.label} | {count} |" for level, count in summary.by_risk.items()]
     yield "\n".join(["| Risk level | Items |", "|:--|--:|", *risks])
     severities = [f"| {sev.label} | {count} |" for sev, count in summary.by_severity.items()]

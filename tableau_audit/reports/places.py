@@ -38,6 +38,11 @@ def where(finding: Finding) -> str:
     return SEPARATOR.join(part.name for part in path_parts(finding.location.object_path))
 
 
+OPEN = "open"
+SUPPRESSED = "suppressed"
+BASELINE = "baseline"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Placed:
     """A finding with the item it belongs to (None for the TA901 finding of a skipped input)."""
@@ -46,15 +51,38 @@ class Placed:
     item: ItemReport | None
     source: str
     """The item's source, or the skipped input's path."""
+    status: str = OPEN
+    """``open`` (gating), ``suppressed`` (accepted by configuration) or ``baseline``."""
+    reason: str = ""
+    """The suppression's reason, for suppressed findings."""
 
 
-def placed_findings(result: AuditResult) -> Iterator[Placed]:
-    """Every finding in report order: items in the engine's order, then skipped inputs."""
+def placed_findings(result: AuditResult, *, accepted: bool = False) -> Iterator[Placed]:
+    """Every finding in report order: items in the engine's order, then skipped inputs.
+
+    With ``accepted``, the findings that do not gate follow: suppressed ones, then those
+    already in the baseline.
+    """
     for item in result.items:
         for finding in item.findings:
             yield Placed(finding=finding, item=item, source=item.source)
     for skip in result.skipped:
         yield Placed(finding=skip.finding, item=None, source=skip.source)
+    if not accepted:
+        return
+    items = {item.source: item for item in result.items}
+    for entry in result.suppressed:
+        source = entry.finding.location.artifact
+        yield Placed(
+            finding=entry.finding,
+            item=items.get(source),
+            source=source,
+            status=SUPPRESSED,
+            reason=entry.reason,
+        )
+    for finding in result.baseline:
+        source = finding.location.artifact
+        yield Placed(finding=finding, item=items.get(source), source=source, status=BASELINE)
 
 
 def worst_first(items: tuple[ItemReport, ...]) -> list[ItemReport]:

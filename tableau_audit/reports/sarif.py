@@ -10,7 +10,11 @@
   URI); a server item is its URL. ``region.startLine`` appears when the XML line is known.
 - Logical locations name the item › data source › field chain; the chain is stored once in
   ``run.logicalLocations`` (with parent indexes) and each result points into it.
-- ``invocations[0].executionSuccessful`` is false when the run was incomplete.
+- ``invocations[0].executionSuccessful`` is false when the run was incomplete; expired
+  suppressions are its ``toolConfigurationNotifications``.
+- Findings that do not gate stay results: a suppressed one carries an ``external`` suppression
+  with the configured reason (code scanning then closes it), and when a baseline is in use every
+  result has a ``baselineState`` (``unchanged`` for baseline findings, ``new`` for the others).
 
 NOTE: no timestamps, so two runs over the same input give byte-identical files (house style:
 deterministic output); the invocation's start and end times are optional in SARIF.
@@ -29,7 +33,14 @@ from tableau_audit import __version__
 from tableau_audit.findings import AuditResult, Finding, ItemReport, Severity
 from tableau_audit.reports.interface import summarize
 from tableau_audit.reports.json import summary_to_dict
-from tableau_audit.reports.places import SEPARATOR, Placed, path_parts, placed_findings
+from tableau_audit.reports.places import (
+    BASELINE,
+    SEPARATOR,
+    SUPPRESSED,
+    Placed,
+    path_parts,
+    placed_findings,
+)
 
 if TYPE_CHECKING:
     from tableau_audit.rules.base import Rule
@@ -83,10 +94,12 @@ class SarifReporter:
 
 def sarif_log(result: AuditResult, catalogue: Mapping[str, Rule]) -> Json:
     """The whole SARIF document as plain dicts."""
-    rule_ids = sorted(set(result.rules_run) | {f.rule_id for f in result.findings})
+    placed = list(placed_findings(result, accepted=True))
+    rule_ids = sorted(set(result.rules_run) | {p.finding.rule_id for p in placed})
     rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
     logical = _LogicalLocations()
-    results = [_result(placed, rule_index, logical) for placed in placed_findings(result)]
+    with_baseline = bool(result.baseline)
+    results = [_result(p, rule_index, logical, with_baseline) for p in placed]
     run: Json = {
         "tool": {
             "driver": {
@@ -98,7 +111,7 @@ def sarif_log(result: AuditResult, catalogue: Mapping[str, Rule]) -> Json:
             }
         },
         "automationDetails": {"id": AUTOMATION_ID},
-        "invocations": [{"executionSuccessful": result.complete}],
+        "invocations": [_invocation(result)],
         "results": results,
         "properties": {
             "complete": result.complete,
@@ -152,7 +165,26 @@ def _plain(markdown: str) -> str:
     return _MARKDOWN_MARKS.sub("", markdown).strip()
 
 
-def _result(placed: Placed, rule_index: Mapping[str, int], logical: _LogicalLocations) -> Json:
+def _invocation(result: AuditResult) -> Json:
+    """Whether the run completed; expired suppressions as configuration warnings."""
+    invocation: Json = {"executionSuccessful": result.complete}
+    if result.expired_suppressions:
+        invocation["toolConfigurationNotifications"] = [
+            {
+                "level": "warning",
+                "message": {
+                    "text": f"suppression #{e.index} ({e.selector}) expired on "
+                    f"{e.expires.isoformat()}: {e.reason}; {e.findings} finding(s) gate again"
+                },
+            }
+            for e in result.expired_suppressions
+        ]
+    return invocation
+
+
+def _result(
+    placed: Placed, rule_index: Mapping[str, int], logical: _LogicalLocations, with_baseline: bool
+) -> Json:
     finding = placed.finding
     location: Json = {"physicalLocation": _physical(finding)}
     if placed.item is not None:
@@ -163,7 +195,7 @@ def _result(placed: Placed, rule_index: Mapping[str, int], logical: _LogicalLoca
     }
     if placed.item is not None:
         properties["risk-level"] = placed.item.risk.level.label
-    return {
+    sarif: Json = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index[finding.rule_id],
         "level": finding.severity.sarif_level,
@@ -172,6 +204,14 @@ def _result(placed: Placed, rule_index: Mapping[str, int], logical: _LogicalLoca
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": properties,
     }
+    if placed.status == SUPPRESSED:
+        # NOTE: "external": the suppression lives in the configuration, not in the workbook.
+        sarif["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": placed.reason}
+        ]
+    elif with_baseline:
+        sarif["baselineState"] = "unchanged" if placed.status == BASELINE else "new"
+    return sarif
 
 
 def _physical(finding: Finding) -> Json:

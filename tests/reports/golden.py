@@ -8,13 +8,22 @@ the files. The result carries hostile names (``<script>``, ``|``, backticks, ``=
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from tableau_audit import __version__
-from tableau_audit.findings import AuditResult, Location, Risk, RiskLevel, Severity
+from tableau_audit.findings import (
+    AuditResult,
+    ExpiredSuppression,
+    Location,
+    Risk,
+    RiskLevel,
+    Severity,
+    SuppressedFinding,
+)
 from tableau_audit.model import ArtifactKind
 from tableau_audit.rules.base import Rule
 from tests.factories import make_column, make_finding, make_item, make_result, make_skipped
@@ -71,7 +80,8 @@ def golden_rules() -> tuple[Rule, ...]:
 
 
 def golden_result() -> AuditResult:
-    """Three items (local with findings, server with a finding, clean) and one skipped input."""
+    """Three items (local with findings, server with a finding, clean), one skipped input,
+    one suppressed finding, one baseline finding and one expired suppression."""
     local = "reports/permits dept.twbx"
     password = make_finding(
         rule_id="TA301",
@@ -126,8 +136,37 @@ def golden_result() -> AuditResult:
         findings=(),
         columns=(),
     )
+    accepted = make_finding(
+        rule_id="TA101",
+        artifact=local,
+        object_path=("datasource:Permits", "column:Employee ID"),
+        message="Confidential column 'Employee ID' in 'Permits' is never used",
+    )
+    known = make_finding(
+        rule_id="TA201",
+        artifact=SERVER_URL,
+        object_path=("view:Overview", "capability:Read"),
+        message="All Users can see view 'Overview': View (Read) is allowed",
+    )
     return make_result(
         items=(permits, payroll, clean),
         skipped=(make_skipped("broken dir/bad.twb", "not a Tableau file (starts with 'PK')"),),
         rules_run=("TA101", "TA201", "TA301", "TA901"),
+        suppressed=(
+            SuppressedFinding(
+                finding=accepted,
+                reason="Masked at source <b>HR-42</b> | ok",
+                expires=datetime.date(2027, 1, 31),
+            ),
+        ),
+        baseline=(known,),
+        expired_suppressions=(
+            ExpiredSuppression(
+                index=1,
+                selector="TA201 workbook='Payroll'",
+                reason="until the re-org",
+                expires=datetime.date(2026, 1, 31),
+                findings=1,
+            ),
+        ),
     )

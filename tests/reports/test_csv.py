@@ -30,8 +30,14 @@ def test_golden_file() -> None:
 def test_one_row_per_finding_in_report_order_skipped_inputs_included() -> None:
     result = golden_result()
     rows = _rows(CsvReporter().render(result))
+    accepted = (*(s.finding for s in result.suppressed), *result.baseline)
     assert [(r["rule_id"], r["fingerprint"]) for r in rows] == [
-        (f.rule_id, f.fingerprint) for f in result.findings
+        (f.rule_id, f.fingerprint) for f in (*result.findings, *accepted)
+    ]
+    assert [(r["status"], r["suppression_reason"]) for r in rows[4:]] == [
+        ("open", ""),
+        ("suppressed", "Masked at source <b>HR-42</b> | ok"),
+        ("baseline", ""),
     ]
     assert rows[0] == {
         "rule_id": "TA301",
@@ -48,6 +54,8 @@ def test_one_row_per_finding_in_report_order_skipped_inputs_included() -> None:
         "'Permits <script>alert(1)</script> | `x`'",
         "fingerprint": result.findings[0].fingerprint,
         "risk_level": "high",
+        "status": "open",
+        "suppression_reason": "",
     }
     server = rows[3]
     assert (server["source"], server["project"], server["risk_level"]) == (

@@ -77,7 +77,14 @@ def test_failure_lists_the_failing_findings_and_system_out_the_rest() -> None:
     out = (case.findtext("system-out") or "").splitlines()
     assert out[:3] == ["risk high (72)", "  why: a stored password", "  why: 2 unused"]
     assert out[3] == "findings below high:"
-    assert [line.split(" ", 2)[:2] for line in out[4:]] == [["MEDIUM", "TA101"]] * 2
+    assert [line.split(" ", 2)[:2] for line in out[4:6]] == [["MEDIUM", "TA101"]] * 2
+    assert out[6:] == [
+        "accepted findings (not gating):",
+        "suppressed (Masked at source <b>HR-42</b> | ok): MEDIUM TA101 [Permits › Employee ID]: "
+        "Confidential column 'Employee ID' in 'Permits' is never used",
+    ]
+    properties = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert (properties["suppressed"], properties["baseline"]) == ("1", "1")
 
 
 def test_incomplete_run_adds_an_errored_case() -> None:

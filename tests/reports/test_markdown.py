@@ -59,7 +59,7 @@ def test_hostile_names_never_reach_the_comment_raw() -> None:
     # Every table row keeps its four cells: no escaped | splits a cell.
     for row in (line for line in text.splitlines() if line.startswith("| ")):
         cells = re.split(r"(?<!\\)\|", row)
-        assert len(cells) in (4, 6), row  # summary tables have 2 cells, findings tables 4
+        assert len(cells) in (4, 6, 7), row  # 2 cells in summaries, 4 in findings, 5 accepted
 
 
 def test_summary_tables_come_first_with_exact_counts() -> None:
@@ -79,6 +79,7 @@ def test_items_are_worst_first_with_risk_reasons() -> None:
         "### https:&#8203;//tableau.example.com/\\#/site/hr/workbooks/1234: risk medium (40)",
         "### No findings (1)",
         "### Could not audit (1)",
+        "### Accepted findings (2)",
     ]
     assert "Why: a stored password; 2 unused" in text
 
@@ -119,3 +120,17 @@ def test_rule_ids_link_to_their_help() -> None:
 def test_deterministic() -> None:
     reporter = MarkdownReporter()
     assert reporter.render(golden_result()) == reporter.render(golden_result())
+
+
+def test_accepted_findings_and_expired_suppressions_are_shown() -> None:
+    text = MarkdownReporter(rules=golden_rules()).render(golden_result())
+    assert "Not counted: 1 suppressed finding(s), 1 already in the baseline" in text
+    assert (
+        "> **Expired suppression** #1 (TA201 workbook='Payroll') expired on 2026-01-31: "
+        "until the re-org. 1 finding(s) count again." in text
+    )
+    assert (
+        "| suppressed | TA101 | reports/permits dept.twbx | Permits › Employee ID "
+        "| Masked at source &lt;b&gt;HR-42&lt;/b&gt; \\| ok |" in text
+    )
+    assert "Not counted" not in _render()

@@ -108,13 +108,49 @@ def test_results_point_at_their_rule_and_carry_level_and_fingerprint() -> None:
     run = _golden_doc()["runs"][0]
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     result = golden_result()
-    expected = [(f.rule_id, f.severity.sarif_level, f.fingerprint) for f in result.findings]
+    accepted = (*(s.finding for s in result.suppressed), *result.baseline)
+    expected = [
+        (f.rule_id, f.severity.sarif_level, f.fingerprint) for f in (*result.findings, *accepted)
+    ]
     assert [
         (r["ruleId"], r["level"], r["partialFingerprints"][FINGERPRINT_KEY]) for r in run["results"]
     ] == expected
     assert all(rules[r["ruleIndex"]] == r["ruleId"] for r in run["results"])
-    assert run["results"][-1]["ruleId"] == "TA901"  # skipped inputs are results too
-    assert "logicalLocations" not in run["results"][-1]["locations"][0]
+    assert run["results"][4]["ruleId"] == "TA901"  # skipped inputs are results too
+    assert "logicalLocations" not in run["results"][4]["locations"][0]
+
+
+def test_suppressed_and_baseline_findings_are_marked_not_dropped() -> None:
+    run = _golden_doc()["runs"][0]
+    states = [(r.get("baselineState"), r.get("suppressions")) for r in run["results"]]
+    assert states == [("new", None)] * 5 + [
+        (
+            None,
+            [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": "Masked at source <b>HR-42</b> | ok",
+                }
+            ],
+        ),
+        ("unchanged", None),
+    ]
+    assert run["invocations"][0]["toolConfigurationNotifications"] == [
+        {
+            "level": "warning",
+            "message": {
+                "text": "suppression #1 (TA201 workbook='Payroll') expired on 2026-01-31: "
+                "until the re-org; 1 finding(s) gate again"
+            },
+        }
+    ]
+
+
+def test_no_baseline_state_without_a_baseline() -> None:
+    doc = json.loads(SarifReporter().render(make_result()))
+    assert "baselineState" not in doc["runs"][0]["results"][0]
+    assert schema_errors(doc) == []
 
 
 def test_partial_fingerprints_ignore_line_numbers() -> None:
@@ -136,7 +172,7 @@ def test_partial_fingerprints_ignore_line_numbers() -> None:
 def test_region_only_when_the_line_is_known() -> None:
     results = _golden_doc()["runs"][0]["results"]
     regions = [r["locations"][0]["physicalLocation"].get("region") for r in results]
-    assert regions == [{"startLine": 42}, None, None, None, None]
+    assert regions == [{"startLine": 42}, None, None, None, None, None, None]
 
 
 @pytest.mark.parametrize(
@@ -167,6 +203,9 @@ def test_logical_locations_name_item_datasource_and_field_once() -> None:
         ("column", "@security-team\x1b[2J", 1),
         ("workbook", "Payroll", None),
         ("capability", "Read", 6),
+        ("column", "Employee ID", 1),
+        ("view", "Overview", 6),
+        ("capability", "Read", 9),
     ]
     assert nodes[3]["fullyQualifiedName"] == f"{source} › Permits › pg › password"
     first = run["results"][0]["locations"][0]["logicalLocations"]

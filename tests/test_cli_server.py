@@ -169,3 +169,32 @@ def test_password_sign_in(srv: SimulatedServer) -> None:
         TABLEAU_PASSWORD=PASSWORD,
     )
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.hyper
+def test_demo_site_flags_the_doj_workbook_critical(generated_samples: Path) -> None:
+    """What ``make demo`` shows: the DOJ-pattern workbook in the public project is critical."""
+    from fixtures.demo_server import DEMO_TOKEN_NAME, DEMO_TOKEN_SECRET, demo_site
+
+    with SimulatedServer(demo_site(generated_samples)) as srv:
+        result = invoke(
+            srv.url,
+            "--format",
+            "json",
+            TABLEAU_SITE="demo",
+            TABLEAU_TOKEN_NAME=DEMO_TOKEN_NAME,
+            TABLEAU_TOKEN_SECRET=DEMO_TOKEN_SECRET,
+        )
+    assert result.exit_code == 1, result.stderr
+    items = {item["name"]: item for item in document(result)["workbooks"]}
+    doj = items["DOJ Permits Dashboard"]
+    assert doj["risk"]["level"] == "critical"
+    assert doj["project"] == "Justice"
+    critical = [f for f in doj["findings"] if f["rule_id"] == "TA250"]
+    assert {f["severity"] for f in critical} == {"critical"}
+    assert {"CII Number", "Criminal History", "Driver License Number"} <= {
+        f["field"] for f in critical
+    }
+    assert all(set(f["evidence"]["audience"]) == {"all_users", "guest"} for f in critical)
+    # Private content stays out of TA250: HR is locked to its own group.
+    assert not [f for f in items["HR Roster"]["findings"] if f["rule_id"] == "TA250"]

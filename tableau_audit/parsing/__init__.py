@@ -31,6 +31,7 @@ from tableau_audit.parsing.extract_contents import (
     SampleKey,
     SampleSource,
     column_values,
+    with_extracted_calculations,
     with_undescribed_columns,
 )
 from tableau_audit.parsing.package import Package, PackageLimits
@@ -242,7 +243,8 @@ def _inventoried(
             cache[member] = (HyperInventory(error=exc.reason), None)
     inventory, sample = cache[member]
     new_extract: Extract = dataclasses.replace(extract, inventory=inventory)
-    described = with_undescribed_columns(dataclasses.replace(ds, extract=new_extract))
+    read = dataclasses.replace(ds, extract=new_extract)
+    described = with_undescribed_columns(with_extracted_calculations(read))
     if sample is not None:
         reading.values.update(column_values(described, sample))
     return described

@@ -1,9 +1,11 @@
 """Join what an extract file really holds with the data source that reads it.
 
-Two jobs, both after the .hyper was read (tableau-format.md §16):
+Three jobs, all after the .hyper was read (tableau-format.md §16):
 
 * columns physically in the .hyper that the XML never mentions become ``Column`` objects with
   ``extract_only=True``: they ship with the workbook although nothing in it explains them;
+* calculations the extract materialised (mapped by the extract metadata, present in the .hyper)
+  become ``Column`` objects too: their values are in the file like any column's;
 * sampled values are keyed by (data source, column) so that classification can find them.
   They stay in memory, in :class:`ExtractSamples`, whose ``repr`` shows counts only.
 """
@@ -111,6 +113,46 @@ def with_undescribed_columns(ds: Datasource) -> Datasource:
         return ds
     new_extract = dataclasses.replace(extract, columns=(*extract.columns, *extra_mappings))
     return dataclasses.replace(ds, columns=(*ds.columns, *extra_columns), extract=new_extract)
+
+
+def with_extracted_calculations(ds: Datasource) -> Datasource:
+    """Add mapped .hyper columns that are no physical column of ``ds`` (calculations) as columns.
+
+    Tableau materialises some calculated fields into the extract (``Number of Records`` in older
+    files, *Compute Calculations Now*): the extract metadata maps them and the .hyper holds
+    their values like any other column, so they are classified and reported like one.
+    """
+    extract = ds.extract
+    if extract is None or extract.inventory is None or not extract.inventory.tables:
+        return ds
+    tables = extract.inventory.tables
+    index = _table_index(tables)
+    calculations = {calc.name: calc for calc in ds.calculations}
+    taken = {c.name for c in ds.columns}
+    added: list[Column] = []
+    for mapping in extract.columns:
+        table = _find_table(index, tables, mapping.table)
+        if mapping.local_name in taken or table is None:
+            continue
+        remote = (mapping.remote_name or mapping.local_name).casefold()
+        hyper_column = next((c for c in table.columns if c.name.casefold() == remote), None)
+        if hyper_column is None:
+            continue
+        calc = calculations.get(mapping.local_name)
+        taken.add(mapping.local_name)
+        added.append(
+            Column(
+                name=mapping.local_name,
+                caption=calc.caption if calc is not None else mapping.local_name,
+                remote_name=hyper_column.name,
+                table=table.qualified_name,
+                datatype=(calc.datatype if calc is not None else "")
+                or hyper_column.sql_type.lower(),
+                hidden=calc.hidden if calc is not None else False,
+                line=calc.line if calc is not None else None,
+            )
+        )
+    return dataclasses.replace(ds, columns=(*ds.columns, *added)) if added else ds
 
 
 def column_values(ds: Datasource, sample: SampleSource) -> dict[SampleKey, tuple[str, ...]]:

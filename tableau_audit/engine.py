@@ -16,6 +16,7 @@ from tableau_audit.baseline import Baseline, split_baseline
 from tableau_audit.classify.columns import classify_column
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.config import AuditConfig
+from tableau_audit.display import display_path
 from tableau_audit.errors import ParseError
 from tableau_audit.exposure import exposure_of, published_ids, published_source_audit
 from tableau_audit.extracts import (
@@ -57,7 +58,7 @@ def audit(
     """Audit local files and directories. Unreadable inputs become TA901 + ``skipped``."""
     files, unreadable = collect_paths(paths)
     items: list[ItemReport] = []
-    skipped = [skip_input(source, reason, config) for source, reason in unreadable]
+    skipped = [skip_input(display_path(src), reason, config) for src, reason in unreadable]
     with HyperSession() as hyper:
         for path in files:
             outcome = _audit_file(path, config, rules, hyper)
@@ -71,15 +72,14 @@ def audit(
 def _audit_file(
     path: Path, config: AuditConfig, rules: Sequence[Rule], hyper: HyperSession
 ) -> ItemReport | Skipped:
+    source = display_path(path)
     try:
-        loaded = load_item(path, hyper=hyper, sample_size=config.policy.sample_size)
+        loaded = load_item(path, display=source, hyper=hyper, sample_size=config.policy.sample_size)
     except ParseError as error:
-        return skip_input(str(path), error.reason, config)
+        return skip_input(source, error.reason, config)
     except Exception as error:  # a parser bug must not stop the run; never echo the message
-        logger.debug("internal error while reading %s (%s)", path, type(error).__name__)
-        return skip_input(
-            str(path), f"internal error while reading ({type(error).__name__})", config
-        )
+        logger.debug("internal error while reading %s (%s)", source, type(error).__name__)
+        return skip_input(source, f"internal error while reading ({type(error).__name__})", config)
     # NOTE: the samples are dropped when this frame returns: only classifications survive.
     return audit_workbook(loaded.workbook, config, rules=rules, samples=loaded.samples)
 

@@ -89,7 +89,7 @@ class Violation:
 def fingerprint(rule_id: str, artifact_identity: str, object_path: tuple[str, ...]) -> str:
     """Stable identity: no line numbers, no values, no message text."""
     text = "\x1f".join((rule_id, artifact_identity, *object_path))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO, Protocol
 
+from tableau_audit.display import display_path
 from tableau_audit.errors import ParseError
 from tableau_audit.model import (
     Datasource,
@@ -145,7 +146,7 @@ def _load(
     head = handle.read(HEAD_SIZE)
     fmt = sniff(head)
     handle.seek(0)
-    name = path.stem
+    name = display_path(path.stem)
     if fmt is FileFormat.XML:
         # NOTE: read(limit) would allocate the whole limit up front; check the size instead.
         if os.fstat(handle.fileno()).st_size > limits.max_document_size:

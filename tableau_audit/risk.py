@@ -329,7 +329,7 @@ def _finding_reasons(findings: Sequence[Finding]) -> Iterator[str]:
         (_PASSWORD_RULE, "database password{s} stored in the file"),
         (_SECRET_RULE, "other secret{s} (API keys, tokens, credentials) stored in the file"),
         (_EMBEDDED_RULE, "server connection{s} embedding a database password"),
-        (_PUBLISHED_RULE, "confidential column finding{s} of data everyone can download"),
+        (_PUBLISHED_RULE, "confidential column{s} that everyone can download"),
         (_PACKED_RULE, "raw data file{s} or query cache{s} packed with the item"),
         (_PARTIAL_RULE, "part{s} that could not be read, so the risk may be higher"),
     )

@@ -144,6 +144,19 @@ def test_cli_create_then_scan_fails_only_on_new_findings(tmp_path: Path) -> None
     assert without.exit_code == 1  # the same finding gates without the baseline
 
 
+def test_cli_directory_baseline_matches_files_named_like_pre_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Created over a directory from the repository root, used with repo-relative file names."""
+    (tmp_path / "dashboards").mkdir()
+    shutil.copyfile(FIXTURES / "TA301_fail_password.tds", tmp_path / "dashboards" / "db.tds")
+    monkeypatch.chdir(tmp_path)
+    assert run("baseline", "create", "baseline.json").exit_code == 0
+    gate = run("scan", "--baseline", "baseline.json", "dashboards/db.tds", "-f", "json")
+    assert gate.exit_code == 0
+    assert json.loads(gate.stdout)["summary"]["baseline"] == 1
+
+
 def test_cli_baseline_from_the_configuration(tmp_path: Path) -> None:
     (password,) = copy(tmp_path, "TA301_fail_password.tds")
     (tmp_path / "gate").mkdir()

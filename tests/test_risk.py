@@ -258,7 +258,7 @@ def test_published_datasource_columns_reached_through_the_workbook() -> None:
     item = make_item(columns=(), findings=(finding,), exposure=exposure(download_full_data=GUEST))
     risk = assess_risk(item, min_tier=MODERATE)
     assert risk.level is RiskLevel.CRITICAL
-    assert "1 confidential column finding of data everyone can download" in risk.reasons
+    assert "1 confidential column that everyone can download" in risk.reasons
 
 
 def test_assessment_is_pure_and_ignores_the_previous_risk() -> None:

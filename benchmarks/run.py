@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 BENCHMARKS: dict[str, str] = {
     "parse-speed": "benchmarks.parse_speed",
     "labelled-columns": "benchmarks.labelled_columns",
+    "server": "benchmarks.server_speed",
     "extract-speed": "benchmarks.extract_speed",
 }
 """Benchmark name → module holding its ``main(argv) -> int``, imported only when run."""

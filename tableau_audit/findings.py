@@ -7,9 +7,13 @@ import enum
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tableau_audit.classify.types import ColumnClassification, Tier
 from tableau_audit.model import ArtifactKind
+
+if TYPE_CHECKING:  # NOTE: changes.py builds on this module; the annotation is enough here
+    from tableau_audit.changes import RunChanges
 
 
 class Severity(enum.IntEnum):
@@ -291,6 +295,9 @@ class AuditResult:
     baseline: tuple[Finding, ...] = ()
     """Findings already recorded in the ``--baseline`` file; not in ``findings``, never gating."""
     expired_suppressions: tuple[ExpiredSuppression, ...] = ()
+    changes: RunChanges | None = None
+    """New, resolved and persisting findings since the last complete run (``--history``);
+    None without a history."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:

@@ -286,3 +286,35 @@ def test_downloads_live_in_a_private_dir_that_is_removed(
     assert seen
     assert all(mode == 0o700 and exists for mode, exists in seen)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_request_budget_on_a_generated_site() -> None:
+    """The benchmark's site at 20 workbooks: exactly the calls the plan needs, none twice."""
+    from benchmarks.server_speed import TOKEN_NAME, TOKEN_SECRET, site_spec
+
+    spec = site_spec(20, projects=4)  # Project 00 (locked) .. 03, each with a nested child
+    locked = {"Project 00", "Project 00 child"}  # LockedToProject reaches the child
+    books = spec["workbooks"]
+    unlocked = [b for b in books if b["project"] not in locked]
+    hidden_tabs = [b for b in unlocked if b.get("showTabs") is False]
+    assert (len(books), len(unlocked), len(hidden_tabs)) == (20, 14, 2)
+    credentials = Credentials(method="pat", name=TOKEN_NAME, secret=TOKEN_SECRET)
+    with SimulatedServer(site_from_dict(spec)) as srv:
+        with ServerSource(settings(srv, site="bench", credentials=credentials)) as source:
+            result = audit_server(source, AuditConfig())
+        counts = srv.log.counts()
+    assert result.complete
+    assert len(result.items) == 21
+    once = ("signin", "serverInfo", "site", "users", "groups", "projects", "workbooks")
+    assert counts == {
+        **dict.fromkeys((*once, "datasources", "views", "signout"), 1),
+        "group.users": 6,  # 5 teams and All Users
+        "project.permissions": 8,  # every project holds content
+        "project.default_permissions": 2,  # workbooks and data sources of the locked one
+        "workbook.permissions": len(unlocked),
+        "workbook.connections": 20,
+        "workbook.content": 20,
+        "view.permissions": 2 * len(hidden_tabs),
+        "datasource.connections": 1,  # Source 000 sits in the locked project: no permissions
+        "datasource.content": 1,
+    }

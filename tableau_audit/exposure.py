@@ -61,10 +61,27 @@ def audience(access: EffectiveAccess, capability: str) -> Audience:
     return _merge(grants)
 
 
+PUBLISHED_CONNECTION = "sqlproxy"
+"""Connection type of a workbook's connection to a published data source."""
+
+
 def published_ids(item: ServerItem, known: Iterable[str]) -> tuple[str, ...]:
-    """Ids of the published data sources (among ``known``) the item's connections read."""
+    """Ids of the published data sources the item's connections read.
+
+    Those are the connections to a ``known`` (audited) published data source, and every
+    ``sqlproxy`` connection, so the link shows even when the data source was not audited.
+    """
     wanted = set(known)
-    return tuple(sorted({c.datasource_id for c in item.connections if c.datasource_id in wanted}))
+    return tuple(
+        sorted(
+            {
+                c.datasource_id
+                for c in item.connections
+                if c.datasource_id
+                and (c.datasource_id in wanted or c.connection_type == PUBLISHED_CONNECTION)
+            }
+        )
+    )
 
 
 def exposure_of(

@@ -364,6 +364,7 @@ class ServerSource:
 
     def _fetch(self, site: SiteSnapshot, job: _Job, folder: Path) -> FetchedItem | FetchFailure:
         step = "its permissions"
+        path = folder / f"{job.index:06d}.download"
         try:
             server = self.signed.server
             endpoint = server.workbooks if job.kind is ArtifactKind.WORKBOOK else server.datasources
@@ -376,12 +377,12 @@ class ServerSource:
             step = "its views' permissions"
             views = self._view_rules(site, job)
             step = "its content"
-            path = folder / f"{job.index:06d}.download"
             self.signed.call(lambda: _download(endpoint, job.tsc.id, path))
         except SourceError:
             raise  # sign-in refused again: the run cannot go on
         except Exception as error:
             logger.debug("%s: cannot read %s", job.url, step, exc_info=True)
+            path.unlink(missing_ok=True)  # a partial download
             return FetchFailure(
                 kind=job.kind, source=job.url, reason=f"cannot read {step}: {reason(error)}"
             )

@@ -252,8 +252,12 @@ def test_no_datasources(srv: SimulatedServer) -> None:
     result = run(srv, include_datasources=False)
     assert {item.name for item in result.items} == ALL_WORKBOOKS
     assert srv.log.count("datasources") == 0
-    # Without the data source's audit the workbook's own proxy columns are all there is.
-    assert not any(f.rule_id == "TA250" for f in by_name(result)["Finance Overview"].findings)
+    # Without the data source's audit the workbook's own proxy columns are all there is...
+    finance = by_name(result)["Finance Overview"]
+    assert not any(f.rule_id == "TA250" for f in finance.findings)
+    # ...but the link to the published data source still shows.
+    assert finance.exposure is not None
+    assert finance.exposure.published_datasources == (srv.site.find_id("datasource", "Ledger"),)
 
 
 def test_password_and_connected_app_sign_in(srv: SimulatedServer) -> None:

@@ -284,4 +284,5 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 # NOTE: imported last: the `server` command builds on the helpers above and registers itself.
+from tableau_audit import cli_history as _cli_history  # noqa: E402, F401
 from tableau_audit import cli_server as _cli_server  # noqa: E402, F401

@@ -10,7 +10,7 @@ from tableau_audit.changes import (
     compare,
     new_at_or_above,
 )
-from tableau_audit.findings import Finding, Severity, SuppressedFinding
+from tableau_audit.findings import AuditResult, Finding, Severity, SuppressedFinding
 from tests.factories import make_finding, make_item, make_result, make_skipped
 
 NOW = "2026-11-26T02:00:00Z"
@@ -147,3 +147,76 @@ def test_new_at_or_above_and_new_by_severity() -> None:
         Severity.LOW: 0,
         Severity.INFO: 0,
     }
+
+
+# --- what every report shows ------------------------------------------------------------------
+
+
+def _reported() -> tuple[AuditResult, RunChanges]:
+    import dataclasses
+
+    evil = make_item(source="https://t/wb/A", name="<script>x</script>", findings=(SSN, EMAIL))
+    plain = make_item(source="https://t/wb/B", name="Board", findings=(PUBLIC,))
+    result = make_result(items=(evil, plain))
+    before = {SSN.fingerprint: known(SSN), GUEST.fingerprint: known(GUEST)}
+    changes = compare(result, before, reference=REF, now=NOW, run_id=8)
+    return (dataclasses.replace(result, changes=changes), changes)
+
+
+def test_json_carries_the_counts_and_the_lists() -> None:
+    import json
+
+    from tableau_audit.reports import REPORTERS
+
+    result, _ = _reported()
+    doc = json.loads(REPORTERS["json"].render(result))
+    assert doc["summary"]["changes"] == {
+        "new": 2, "resolved": 1, "persisting": 1, "unchecked": 0, "reference_run": 7, "run": 8,
+    }  # fmt: skip
+    block = doc["changes"]
+    assert block["reference_run"] == {"id": 7, "started": REF.started}
+    assert [(f["rule_id"], f["field"], f["first_seen"]) for f in block["new"]] == [
+        ("TA101", "Email", NOW),
+        ("TA203", None, NOW),
+    ]
+    assert [(f["rule_id"], f["first_seen"]) for f in block["persisting"]] == [("TA101", BEFORE)]
+    assert [f["rule_id"] for f in block["resolved"]] == ["TA202"]
+
+
+def test_without_history_no_report_mentions_changes() -> None:
+    from tableau_audit.reports import REPORTERS
+
+    result = make_result()
+    for name in ("json", "console", "markdown", "html"):
+        text = REPORTERS[name].render(result)
+        assert "since last run" not in text.lower(), name
+        assert '"changes"' not in text, name
+
+
+def test_text_formats_put_new_since_last_run_first() -> None:
+    from tableau_audit.reports import REPORTERS
+
+    result, _ = _reported()
+    console = REPORTERS["console"].render(result)
+    assert console.index("New since last run (2)") < console.index("https://t/wb/A")
+    assert "Since run 7 (2026-11-25): 2 new, 1 resolved, 1 persisting." in console
+    assert "Resolved since last run (1)" in console
+    markdown = REPORTERS["markdown"].render(result)
+    assert markdown.index("### New since last run (2)") < markdown.index("### https")
+    assert "| high | TA101 | &lt;script&gt;x&lt;/script&gt; | P › Email | 2026-11-26 |" in markdown
+    html = REPORTERS["html"].render(result)
+    assert html.index('id="changes"') < html.index('id="items"')
+    assert "<script>x</script>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html
+
+
+def test_first_run_says_so_instead_of_listing_everything_twice() -> None:
+    import dataclasses
+
+    from tableau_audit.reports import REPORTERS
+
+    result = make_result(items=(make_item(source="https://t/wb/A", findings=(SSN,)),))
+    result = dataclasses.replace(result, changes=compare(result, {}, reference=None, now=NOW))
+    markdown = REPORTERS["markdown"].render(result)
+    assert "First run recorded in this history" in markdown
+    assert "| Severity | Rule | Item | Where | First seen |" not in markdown

@@ -34,6 +34,7 @@ from tableau_audit.findings import (
     RiskLevel,
     Severity,
 )
+from tableau_audit.reports.changes_view import changes_view
 from tableau_audit.reports.console import clean
 from tableau_audit.reports.interface import Summary, is_confidential, summarize
 
@@ -116,6 +117,7 @@ class HtmlReporter:
             risk_bar=risk_bar(summary),
             severities=tuple(sorted(Severity, reverse=True)),
             levels=tuple(sorted(RiskLevel, reverse=True)),
+            changes=changes_view(result),  # "New since last run" (issue 6); None without history
         )
 
 

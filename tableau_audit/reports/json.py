@@ -26,6 +26,7 @@ from tableau_audit.findings import (
     Skipped,
     SuppressedFinding,
 )
+from tableau_audit.reports.changes_view import change_counts, changes_to_dict
 from tableau_audit.reports.interface import Summary, summarize
 
 if TYPE_CHECKING:
@@ -74,8 +75,13 @@ def result_to_dict(result: AuditResult) -> dict[str, JsonValue]:
         "rules_run": list(result.rules_run),
         "workbooks": [item_to_dict(item) for item in result.items],
         "skipped": [skipped_to_dict(skip) for skip in result.skipped],
-        "summary": {**summary_to_dict(summarize(result)), **gate_counts(result)},
+        "summary": {
+            **summary_to_dict(summarize(result)),
+            **gate_counts(result),
+            **change_counts(result),  # only with --history (issue 6)
+        },
         **accepted_to_dict(result),
+        **changes_to_dict(result),
     }
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from tableau_audit import __version__
 from tableau_audit.findings import AuditResult, Finding, ItemReport, Severity
+from tableau_audit.reports.changes_view import markdown_blocks
 from tableau_audit.reports.console import clean
 from tableau_audit.reports.interface import Summary, summarize
 from tableau_audit.reports.places import OPEN, placed_findings, where, worst_first
@@ -59,6 +60,7 @@ class MarkdownReporter:
         """The comment; ``fail_on`` is named in the summary, ``color`` is ignored."""
         help_uris = {rule.id: rule.help_uri for rule in self._catalogue()}
         blocks = list(_summary(result, summarize(result), fail_on))
+        blocks.extend(markdown_blocks(result, escape))  # new since last run first (issue 6)
         for item in worst_first(result.items):
             blocks.extend(self._item(item, help_uris))
         blocks.extend(self._clean_items(result))

@@ -34,6 +34,7 @@ from tableau_audit.findings import (
     ItemReport,
     Severity,
 )
+from tableau_audit.reports.changes_view import console_parts
 from tableau_audit.reports.interface import Summary, confidential_columns, summarize
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ def _report(result: AuditResult, color: bool, limit: int) -> Group:
     parts: list[RenderableType] = [_headline(summary)]
     if not result.complete:
         parts.append(Text("The run is incomplete: some inputs were not reached.", style="bold red"))
+    if result.changes is not None:  # new since last run first (issue 6)
+        parts.append(Text(""))
+        parts.extend(console_parts(result, clean, SEVERITY_STYLES))
     with_findings = sorted(
         (item for item in result.items if item.findings),
         key=lambda item: (-max(int(f.severity) for f in item.findings), item.source, item.name),

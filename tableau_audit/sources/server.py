@@ -21,12 +21,11 @@ workers run at most ``2 × concurrency`` items ahead and memory stays flat.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import shutil
 import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -180,13 +179,15 @@ class ServerSource:
         users = [convert.user(u) for u in self.list_all(server.users, "users")]
         groups = self.list_all(server.groups, "groups")
         projects = self.list_all(server.projects, "projects")
-        scope = _scope(projects, self.settings.projects, self._label)
-        workbooks = [w for w in self.list_all(server.workbooks, "workbooks") if _in(w, scope)]
+        scope = convert.scope(projects, self.settings.projects, self._label)
+        workbooks = [
+            w for w in self.list_all(server.workbooks, "workbooks") if convert.in_scope(w, scope)
+        ]
         datasources: list[Any] = []
         if self.settings.include_datasources:
             listed = self.list_all(server.datasources, "data sources")
-            datasources = [d for d in listed if _in(d, scope)]
-        needed = _with_ancestors(
+            datasources = [d for d in listed if convert.in_scope(d, scope)]
+        needed = convert.with_ancestors(
             projects, {convert.project_of(i)[0] for i in (*workbooks, *datasources)}
         )
         with ThreadPoolExecutor(self.settings.concurrency) as pool:
@@ -218,7 +219,9 @@ class ServerSource:
         except SourceError:
             raise
         except Exception as error:
-            raise ServerError(f"{self._label}: cannot read {what} ({reason(error)})") from None
+            raise ServerError(
+                f"{self._label}: cannot read {what} ({convert.reason(error)})"
+            ) from None
 
     def list_all(self, endpoint: Any, what: str) -> list[Any]:
         """Every item of a paged list (``TSC.Pager``), resumed after a re-sign-in."""
@@ -249,7 +252,9 @@ class ServerSource:
                     continue
                 if isinstance(error, SourceError):
                     raise
-                raise ServerError(f"{self._label}: cannot list {what} ({reason(error)})") from None
+                raise ServerError(
+                    f"{self._label}: cannot list {what} ({convert.reason(error)})"
+                ) from None
 
     def _members(self, group: Any) -> frozenset[str]:
         import tableauserverclient as TSC
@@ -384,7 +389,7 @@ class ServerSource:
             logger.debug("%s: cannot read %s", job.url, step, exc_info=True)
             path.unlink(missing_ok=True)  # a partial download
             return FetchFailure(
-                kind=job.kind, source=job.url, reason=f"cannot read {step}: {reason(error)}"
+                kind=job.kind, source=job.url, reason=f"cannot read {step}: {convert.reason(error)}"
             )
         item = convert.server_item(
             job.tsc,
@@ -427,94 +432,3 @@ def _download(endpoint: Any, item_id: str, path: Path) -> None:
     """Stream the item's content (with its extract) into ``path``; never a server file name."""
     with path.open("wb") as handle:
         endpoint.download(item_id, filepath=handle, include_extract=True)
-
-
-def reason(error: BaseException) -> str:
-    """What went wrong, for a report: Tableau's code and summary, or the HTTP status.
-
-    Never the exception's text: TSC embeds whole response bodies in some of them.
-    """
-    code = getattr(error, "code", None)
-    summary = getattr(error, "summary", None)
-    name = type(error).__name__
-    if name == "InternalServerError":
-        return f"the server answered HTTP {code} (after retries)"
-    if code and isinstance(code, str) and code.startswith("403"):
-        return f"the server refused access ({code}: {summary})"
-    if code and isinstance(code, str) and code.startswith("404"):
-        return f"not found on the server ({code}: {summary})"
-    if code == "401002":
-        return "the session expired repeatedly"
-    if code:
-        return f"the server answered {code}: {summary}"
-    if name in {
-        "ConnectionError",
-        "Timeout",
-        "ReadTimeout",
-        "ConnectTimeout",
-        "ChunkedEncodingError",
-    }:
-        return f"network error ({name})"
-    return f"unexpected error ({name})"
-
-
-def _scope(projects: Sequence[Any], patterns: Sequence[str], label: str) -> set[str] | None:
-    """Ids of the chosen projects and everything nested below them; None for the whole site.
-
-    A pattern matches a project's name or its path from the top (``Parent/Child``), exactly or
-    as a glob (``HR/*``), so that same-named projects in different places can be told apart.
-    """
-    if not patterns:
-        return None
-    by_id = {p.id: p for p in projects}
-    children: dict[str | None, list[Any]] = {}
-    for p in projects:
-        children.setdefault(p.parent_id or None, []).append(p)
-    chosen: set[str] = set()
-    for pattern in patterns:
-        roots = [
-            p
-            for p in projects
-            if fnmatch.fnmatchcase(p.name or "", pattern)
-            or fnmatch.fnmatchcase(_path(p, by_id), pattern)
-        ]
-        if not roots:
-            raise SourceError(f"{label}: no project named {pattern!r}")
-        stack = [p.id for p in roots]
-        while stack:
-            current = stack.pop()
-            if current not in chosen:
-                chosen.add(current)
-                stack.extend(c.id for c in children.get(current, []))
-    return chosen
-
-
-def _path(project: Any, by_id: dict[str, Any]) -> str:
-    """``Top/Middle/Name`` (cycles cut)."""
-    names = [project.name or ""]
-    seen = {project.id}
-    parent = by_id.get(project.parent_id or "")
-    while parent is not None and parent.id not in seen:
-        names.append(parent.name or "")
-        seen.add(parent.id)
-        parent = by_id.get(parent.parent_id or "")
-    return "/".join(reversed(names))
-
-
-def _in(item: Any, scope: set[str] | None) -> bool:
-    if scope is None:
-        return True
-    project_id, _ = convert.project_of(item)
-    return project_id in scope
-
-
-def _with_ancestors(projects: Iterable[Any], ids: Iterable[str | None]) -> set[str]:
-    """The given project ids and all their ancestors (cycles cut)."""
-    parent = {p.id: p.parent_id or None for p in projects}
-    found: set[str] = set()
-    for start in ids:
-        current = start
-        while current is not None and current not in found and current in parent:
-            found.add(current)
-            current = parent[current]
-    return found

@@ -1,4 +1,5 @@
-"""tableauserverclient items → the frozen server model (``model.Server*``). No network.
+"""tableauserverclient items → the frozen server model (``model.Server*``), and pure helpers
+over them (project scope, ancestry, failure reasons). No network.
 
 Each function reads the TSC attributes it needs once. Lazy TSC properties (``permissions``,
 ``connections``, ``default_*_permissions``) re-request on every access (rest-api.md §1.5), so
@@ -7,11 +8,13 @@ callers pass the value they read, never the TSC item, for those.
 
 from __future__ import annotations
 
+import fnmatch
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from tableau_audit.errors import SourceError
 from tableau_audit.model import (
     ArtifactKind,
     GranteeKind,
@@ -25,11 +28,16 @@ from tableau_audit.model import (
 
 __all__ = [
     "connections",
+    "in_scope",
     "item_url",
     "permission_rules",
     "project",
+    "project_of",
+    "reason",
+    "scope",
     "server_item",
     "user",
+    "with_ancestors",
 ]
 
 logger = logging.getLogger(__name__)
@@ -144,3 +152,97 @@ def server_item(
         views=views,
         connections=conns,
     )
+
+
+# --- pure helpers over TSC items: scope, ancestry, failure reasons -----------------------
+
+
+def reason(error: BaseException) -> str:
+    """What went wrong, for a report: Tableau's code and summary, or the HTTP status.
+
+    Never the exception's text: TSC embeds whole response bodies in some of them.
+    """
+    code = getattr(error, "code", None)
+    summary = getattr(error, "summary", None)
+    name = type(error).__name__
+    if name == "InternalServerError":
+        return f"the server answered HTTP {code} (after retries)"
+    if code and isinstance(code, str) and code.startswith("403"):
+        return f"the server refused access ({code}: {summary})"
+    if code and isinstance(code, str) and code.startswith("404"):
+        return f"not found on the server ({code}: {summary})"
+    if code == "401002":
+        return "the session expired repeatedly"
+    if code:
+        return f"the server answered {code}: {summary}"
+    if name in {
+        "ConnectionError",
+        "Timeout",
+        "ReadTimeout",
+        "ConnectTimeout",
+        "ChunkedEncodingError",
+    }:
+        return f"network error ({name})"
+    return f"unexpected error ({name})"
+
+
+def scope(projects: Sequence[Any], patterns: Sequence[str], label: str) -> set[str] | None:
+    """Ids of the chosen projects and everything nested below them; None for the whole site.
+
+    A pattern matches a project's name or its path from the top (``Parent/Child``), exactly or
+    as a glob (``HR/*``), so that same-named projects in different places can be told apart.
+    """
+    if not patterns:
+        return None
+    by_id = {p.id: p for p in projects}
+    children: dict[str | None, list[Any]] = {}
+    for p in projects:
+        children.setdefault(p.parent_id or None, []).append(p)
+    chosen: set[str] = set()
+    for pattern in patterns:
+        roots = [
+            p
+            for p in projects
+            if fnmatch.fnmatchcase(p.name or "", pattern)
+            or fnmatch.fnmatchcase(project_path(p, by_id), pattern)
+        ]
+        if not roots:
+            raise SourceError(f"{label}: no project named {pattern!r}")
+        stack = [p.id for p in roots]
+        while stack:
+            current = stack.pop()
+            if current not in chosen:
+                chosen.add(current)
+                stack.extend(c.id for c in children.get(current, []))
+    return chosen
+
+
+def project_path(project: Any, by_id: dict[str, Any]) -> str:
+    """``Top/Middle/Name`` (cycles cut)."""
+    names = [project.name or ""]
+    seen = {project.id}
+    parent = by_id.get(project.parent_id or "")
+    while parent is not None and parent.id not in seen:
+        names.append(parent.name or "")
+        seen.add(parent.id)
+        parent = by_id.get(parent.parent_id or "")
+    return "/".join(reversed(names))
+
+
+def in_scope(item: Any, scope: set[str] | None) -> bool:
+    if scope is None:
+        return True
+    project_id, _ = project_of(item)
+    return project_id in scope
+
+
+def with_ancestors(projects: Iterable[Any], ids: Iterable[str | None]) -> set[str]:
+    """The given project ids and all their ancestors (cycles cut)."""
+    parent = {p.id: p.parent_id or None for p in projects}
+    found: set[str] = set()
+    for start in ids:
+        current = start
+        while current is not None and current not in found and current in parent:
+            found.add(current)
+            current = parent[current]
+    return found

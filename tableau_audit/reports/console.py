@@ -193,11 +193,11 @@ def _item_section(
         f" ({item.risk.score})",
     )
     if item.risk.reasons:
-        yield Text("   why: " + "; ".join(clean(r) for r in item.risk.reasons))
-    if item.extracts:
-        yield Text(f"   {extracts_summary(item)}")
+        yield Padding(_reasons_grid(item.risk.reasons), (0, 0, 0, 3), expand=False)
     if item.exposure is not None:
         yield Padding(Text(exposure_line(item.exposure)), (0, 0, 0, 3), expand=False)
+    if item.extracts:
+        yield Text(f"   {extracts_summary(item)}")
     for severity in sorted(Severity, reverse=True):
         group = [f for f in item.findings if f.severity == severity]
         if group:
@@ -207,6 +207,16 @@ def _item_section(
     if columns:
         yield Text(f"   Confidential columns ({len(columns)} of {len(item.columns)})")
         yield Padding(_columns_table(columns, color), (0, 0, 0, 5), expand=False)
+
+
+def _reasons_grid(reasons: Sequence[str]) -> Table:
+    """One reason per line, wrapped under its own text rather than under the label."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for index, reason in enumerate(reasons):
+        grid.add_row("why:" if index == 0 else "", Text(clean(reason)))
+    return grid
 
 
 _ACTION_LABELS = {

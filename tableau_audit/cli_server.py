@@ -137,6 +137,13 @@ def scope_options(func: F) -> F:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Configuration file [default: tableau-audit.toml or pyproject.toml, searched upwards].",
 )
+@click.option(
+    "--sample-size",
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="Values read per extract column to classify it; 0 reads none and classifies by name "
+    "only (faster) [default: 1000, or the config's].",
+)
 @baseline_option
 @verbose_option
 def server(
@@ -154,6 +161,7 @@ def server(
     color: bool | None,
     fail_on: str | None,
     config_path: Path | None,
+    sample_size: int | None,
     baseline_path: Path | None,
     verbose: int,
 ) -> None:
@@ -169,6 +177,9 @@ def server(
         config = load_config(config_path, cwd=Path.cwd(), known_rules=[r.id for r in ALL_RULES])
         if fail_on is not None:
             config = dataclasses.replace(config, fail_on=Severity.parse(fail_on))
+        if sample_size is not None:
+            policy = dataclasses.replace(config.policy, sample_size=sample_size)
+            config = dataclasses.replace(config, policy=policy)
         config = use_baseline(config, baseline_path)
         options = {"url": server_url, "site": site, "token_name": token_name}
         scope = {"projects": projects, "concurrency": concurrency}

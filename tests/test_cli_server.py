@@ -176,15 +176,29 @@ def test_demo_site_flags_the_doj_workbook_critical(generated_samples: Path) -> N
     """What ``make demo`` shows: the DOJ-pattern workbook in the public project is critical."""
     from fixtures.demo_server import DEMO_TOKEN_NAME, DEMO_TOKEN_SECRET, demo_site
 
+    demo = {
+        "TABLEAU_SITE": "demo",
+        "TABLEAU_TOKEN_NAME": DEMO_TOKEN_NAME,
+        "TABLEAU_TOKEN_SECRET": DEMO_TOKEN_SECRET,
+    }
     with SimulatedServer(demo_site(generated_samples)) as srv:
-        result = invoke(
-            srv.url,
-            "--format",
-            "json",
-            TABLEAU_SITE="demo",
-            TABLEAU_TOKEN_NAME=DEMO_TOKEN_NAME,
-            TABLEAU_TOKEN_SECRET=DEMO_TOKEN_SECRET,
+        result = invoke(srv.url, "--format", "json", **demo)
+        names_only = invoke(
+            srv.url, "--format", "json", "--sample-size", "0", "--no-datasources", **demo
         )
+    sampled = [
+        c["classification"]["name_only"]
+        for item in document(result)["workbooks"]
+        for c in item["columns"]
+        if c["classification"]
+    ]
+    assert False in sampled  # the extracts' values were read...
+    assert {
+        c["classification"]["name_only"]
+        for item in document(names_only)["workbooks"]
+        for c in item["columns"]
+        if c["classification"]
+    } == {True}  # ...and with --sample-size 0 they are not
     assert result.exit_code == 1, result.stderr
     items = {item["name"]: item for item in document(result)["workbooks"]}
     doj = items["DOJ Permits Dashboard"]

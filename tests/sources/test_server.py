@@ -322,3 +322,11 @@ def test_request_budget_on_a_generated_site() -> None:
         "datasource.connections": 1,  # Source 000 sits in the locked project: no permissions
         "datasource.content": 1,
     }
+
+
+def test_progress_reports_every_item_in_order(srv: SimulatedServer) -> None:
+    calls: list[tuple[int, int]] = []
+    with ServerSource(settings(srv), progress=lambda done, total: calls.append((done, total))) as s:
+        audit_server(s, AuditConfig())
+    total = len(ALL_WORKBOOKS) + 1
+    assert calls == [(n, total) for n in range(1, total + 1)]

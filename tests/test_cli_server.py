@@ -125,6 +125,16 @@ def test_unreachable_server_is_one_line_exit_2() -> None:
     assert "cannot sign in (ConnectionError)" in result.stderr
 
 
+def test_server_error_on_sign_in_is_one_line_exit_2(srv: SimulatedServer) -> None:
+    fault = srv.faults.server_error(route="signin", status=503, times=None)
+    result = invoke(srv.url)
+    assert fault.fired == 2  # the request and its one retry
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {srv.url} site test: cannot sign in (InternalServerError 503)"
+    ]
+
+
 def test_site_that_cannot_be_listed_is_exit_2(srv: SimulatedServer) -> None:
     srv.faults.server_error(route="workbooks", status=503, times=None)
     result = invoke(srv.url)

@@ -117,7 +117,7 @@ class SignedIn:
 
     def sign_in(self) -> None:
         """Sign in; :class:`AuthenticationError` (one line, no secret) when refused."""
-        from tableauserverclient.server.endpoint.exceptions import NonXMLResponseError, XMLError
+        from tableauserverclient.server.endpoint.exceptions import TableauError, XMLError
 
         try:
             self.server.auth.sign_in(self._auth)
@@ -125,7 +125,7 @@ class SignedIn:
             raise AuthenticationError(
                 f"{self._label}: sign-in refused ({error.code}: {error.summary})"
             ) from None
-        except (NonXMLResponseError, requests.RequestException, OSError) as error:
+        except (TableauError, requests.RequestException, OSError) as error:  # 5xx, network
             raise ServerError(f"{self._label}: cannot sign in ({_describe(error)})") from None
         self.sign_ins += 1
         logger.info("signed in to %s (API %s)", self._label, self.server.version)

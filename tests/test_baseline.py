@@ -262,4 +262,7 @@ def test_baseline_holds_no_value_secret_name_or_message(
     planted |= {str(v) for row in doj.rows()[""] for v in row.values() if len(str(v)) > 3}
     planted |= {str(v) for row in basic.people_table().rows for v in row if len(str(v)) > 3}
     planted |= {"credentials", "doj_permits", "Criminal History", "CCW Permits", "password"}
-    assert not [value for value in planted if value in text]
+    # NOTE: hashes are random hex; a 5-digit value can occur inside one by chance. SHAPE above
+    # already proves the file holds only hashes, rule ids and fixed keys; search the rest.
+    outside_hashes = re.sub(r'"[0-9a-f]{32}"', '""', text)
+    assert not [value for value in planted if value in outside_hashes]

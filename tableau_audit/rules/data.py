@@ -65,7 +65,8 @@ def _evidence(
 
 
 def _describe(found: ColumnClassification) -> str:
-    return f"{found.pii_type.value.replace('_', ' ')} ({found.tier.label} tier)"
+    """``criminal record, high tier``: what the column holds, in words."""
+    return f"{found.pii_type.value.replace('_', ' ')}, {found.tier.label} tier"
 
 
 def _unused_confidential_columns(wb: Workbook, ctx: RuleContext) -> Iterator[Violation]:
@@ -147,7 +148,7 @@ def _confidential_in_datasource(wb: Workbook, ctx: RuleContext) -> Iterator[Viol
             yield Violation(
                 location=column_location(wb, ds, col),
                 message=(
-                    f"Column {col.caption!r} of {ds.caption!r} holds {_describe(found)}: "
+                    f"Column {col.caption!r} ({_describe(found)}) of {ds.caption!r}: "
                     f"{where} to every workbook and user that can connect"
                 ),
                 severity=graded_severity(found.tier, shipped=ships),

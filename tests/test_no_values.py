@@ -158,8 +158,14 @@ NAME_TOKENS = sorted({p.first.lower() for p in PEOPLE} | {p.last.lower() for p i
 """Name tokens are searched case-insensitively (they also hide in e-mail addresses)."""
 
 
+_HASH = re.compile(r"(?<![0-9a-f])(?=[0-9a-f]*[a-f])[0-9a-f]{32,64}(?![0-9a-f])")
+"""Fingerprints and hashes: random hex, where an 8-digit window of a canary can occur by chance.
+A run of digits only is never taken for a hash, so a leaked number is still found."""
+
+
 def leaks(text: str) -> list[str]:
     """Canary strings and fragments found in ``text`` (empty when nothing leaked)."""
+    text = _HASH.sub("#", text)
     found = [s for s in FORBIDDEN if s in text]
     folded = text.casefold()
     found += [t for t in NAME_TOKENS if t in folded]

@@ -40,7 +40,7 @@ from tableau_audit.findings import (
 from tableau_audit.model import ArtifactKind, SiteSnapshot, Workbook
 from tableau_audit.parsing import ExtractSamples, load_item
 from tableau_audit.parsing.hyper import HyperSession
-from tableau_audit.permissions import effective_access
+from tableau_audit.permissions import SiteIndex, effective_access, site_index
 from tableau_audit.risk import UNASSESSED, with_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
 from tableau_audit.rules.data import data_ships
@@ -145,6 +145,7 @@ def audit_workbook(
     samples: ExtractSamples | None = None,
     site: SiteSnapshot | None = None,
     published: Mapping[str, PublishedSourceAudit] | None = None,
+    index: SiteIndex | None = None,
 ) -> ItemReport:
     """Run every applicable rule on one parsed item and build its report.
 
@@ -155,7 +156,11 @@ def audit_workbook(
     usage = compute_usage(workbook)
     classifications = classify_columns(workbook, config, samples or ExtractSamples())
     server = workbook.server
-    access = effective_access(site, server) if site is not None and server is not None else None
+    access = (
+        effective_access(site, server, index=index)
+        if site is not None and server is not None
+        else None
+    )
     ctx = RuleContext(
         usage=usage,
         classifications=classifications,
@@ -300,6 +305,7 @@ def audit_server(
     the workbook). Items the server would not hand out become TA901 and an incomplete result.
     """
     site = source.snapshot()
+    index = site_index(site)  # user classes and memberships: once per run, not per item
     items: list[ItemReport] = []
     skipped: list[Skipped] = []
     published: dict[str, PublishedSourceAudit] = {}
@@ -310,7 +316,7 @@ def audit_server(
                 complete = False
                 skipped.append(skip_input(fetched.source, fetched.reason, config))
                 continue
-            outcome = _audit_published(fetched, site, published, config, rules, hyper)
+            outcome = _audit_published(fetched, site, index, published, config, rules, hyper)
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)
                 continue
@@ -324,6 +330,7 @@ def audit_server(
 def _audit_published(
     fetched: FetchedItem,
     site: SiteSnapshot,
+    index: SiteIndex,
     published: Mapping[str, PublishedSourceAudit],
     config: AuditConfig,
     rules: Sequence[Rule],
@@ -350,5 +357,11 @@ def _audit_published(
         server=item,
     )
     return audit_workbook(
-        workbook, config, rules=rules, samples=loaded.samples, site=site, published=published
+        workbook,
+        config,
+        rules=rules,
+        samples=loaded.samples,
+        site=site,
+        published=published,
+        index=index,
     )

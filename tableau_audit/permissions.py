@@ -9,7 +9,7 @@ the site-role ceilings are applied here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tableau_audit.model import (
     ArtifactKind,
@@ -86,7 +86,7 @@ class CapabilityAccess:
     groups: tuple[str, ...] = ()
     """Groups (other than All Users) with an Allow that reaches at least one member."""
     users: tuple[str, ...] = ()
-    """Users granted by an explicit user rule."""
+    """Users who hold it through an explicit user rule (within their site role's ceiling)."""
     users_allowed: int = 0
     """Licensed users (not admins or owners) who effectively hold it."""
 
@@ -149,28 +149,82 @@ def governing_rules(site: SiteSnapshot, item: ServerItem) -> tuple[str, tuple[Pe
     return f"locked project {locker.name}", defaults
 
 
+@dataclass(frozen=True, slots=True)
+class SiteIndex:
+    """Group memberships and user classes of a site, computed once and shared by every item.
+
+    Users with the same site role and the same groups get the same answer from group rules, so
+    they are evaluated once per class: the cost grows with the number of classes, not of users.
+    """
+
+    groups_of: Mapping[str, frozenset[str]]
+    classes: Mapping[tuple[str, frozenset[str]], tuple[ServerUser, ...]]
+    all_users_id: str | None
+    guest: ServerUser | None
+    group_names: Mapping[str, str]
+    user_names: Mapping[str, str]
+
+
+def site_index(site: SiteSnapshot) -> SiteIndex:
+    """Index a site for :func:`effective_access` (build it once per run)."""
+    groups_of: dict[str, set[str]] = {}
+    for group in site.groups:
+        for member in group.member_ids:
+            groups_of.setdefault(member, set()).add(group.id)
+    frozen = {user: frozenset(ids) for user, ids in groups_of.items()}
+    classes: dict[tuple[str, frozenset[str]], list[ServerUser]] = {}
+    for user in site.users:
+        if user.site_role != "Guest":
+            key = (user.site_role, frozen.get(user.id, frozenset()))
+            classes.setdefault(key, []).append(user)
+    return SiteIndex(
+        groups_of=frozen,
+        classes={key: tuple(users) for key, users in classes.items()},
+        all_users_id=next((g.id for g in site.groups if g.name.casefold() == ALL_USERS), None),
+        guest=next((u for u in site.users if u.site_role == "Guest"), None),
+        group_names={g.id: g.name for g in site.groups},
+        user_names={u.id: u.name for u in site.users},
+    )
+
+
+def _modes_by_grantee(
+    rules: Iterable[PermissionRule], kind: GranteeKind
+) -> dict[str, dict[str, set[str]]]:
+    """grantee id → capability → modes (several rules for one grantee are merged)."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for rule in rules:
+        if rule.grantee_kind is kind:
+            for capability, mode in rule.capabilities:
+                found.setdefault(rule.grantee_id, {}).setdefault(capability, set()).add(mode)
+    return found
+
+
 class _Evaluator:
-    """Evaluates one rule set for every user; built once per item."""
+    """Evaluates one rule set (an item's or a view's) for every user of the site."""
 
-    def __init__(self, site: SiteSnapshot, item: ServerItem, rules: Iterable[PermissionRule]):
-        self.site = site
+    def __init__(
+        self,
+        site: SiteSnapshot,
+        item: ServerItem,
+        rules: Iterable[PermissionRule],
+        index: SiteIndex,
+    ) -> None:
         self.item = item
-        self.rules = tuple(rules)
-        self.groups_of: dict[str, set[str]] = {}
-        for group in site.groups:
-            for member in group.member_ids:
-                self.groups_of.setdefault(member, set()).add(group.id)
-        self.leaders = _project_leaders(site, item, self.groups_of)
-
-    def _modes(self, kind: GranteeKind, ids: Iterable[str], capability: str) -> set[str]:
-        wanted = set(ids)
-        return {
-            mode
-            for rule in self.rules
-            if rule.grantee_kind is kind and rule.grantee_id in wanted
-            for mode in [rule.mode(capability)]
-            if mode is not None
-        }
+        self.index = index
+        self.user_modes = _modes_by_grantee(rules, GranteeKind.USER)
+        self.group_modes = _modes_by_grantee(rules, GranteeKind.GROUP)
+        self.leaders = _project_leaders(site, item, index.groups_of)
+        # Per user class: how many members only group rules decide, and who is special
+        # (implicit rights or a user rule of their own) and must be evaluated one by one.
+        special = {item.owner_id, *self.leaders, *self.user_modes}
+        self.plain_count: dict[tuple[str, frozenset[str]], int] = {}
+        self.special: list[tuple[frozenset[str], ServerUser]] = []
+        for key, members in index.classes.items():
+            if key[0] in ADMIN_ROLES:
+                continue
+            chosen = [u for u in members if u.id in special] if special else []
+            self.plain_count[key] = len(members) - len(chosen)
+            self.special.extend((key[1], u) for u in chosen if not self.implicit(u))
 
     def implicit(self, user: ServerUser) -> bool:
         """Admins, the owner and project leaders hold everything up to their ceiling."""
@@ -180,21 +234,27 @@ class _Evaluator:
             or user.id in self.leaders
         )
 
+    def by_groups(self, groups: frozenset[str], capability: str) -> bool:
+        """Step 4 of §4.2: any Deny among the user's groups wins, else any Allow grants."""
+        modes: set[str] = set()
+        for group in groups:
+            modes |= self.group_modes.get(group, {}).get(capability, set())
+        return "Allow" in modes and "Deny" not in modes
+
     def allowed(self, user: ServerUser, capability: str) -> bool:
         """The §4.2 algorithm for one user and one capability."""
         if capability not in ceiling(user.site_role, self.item.kind):
             return False
         if self.implicit(user):
             return True
-        user_modes = self._modes(GranteeKind.USER, [user.id], capability)
+        user_modes = self.user_modes.get(user.id, {}).get(capability)
         if user_modes:
             return "Deny" not in user_modes
-        group_modes = self._modes(GranteeKind.GROUP, self.groups_of.get(user.id, ()), capability)
-        return "Allow" in group_modes and "Deny" not in group_modes
+        return self.by_groups(self.index.groups_of.get(user.id, frozenset()), capability)
 
 
 def _project_leaders(
-    site: SiteSnapshot, item: ServerItem, groups_of: Mapping[str, set[str]]
+    site: SiteSnapshot, item: ServerItem, groups_of: Mapping[str, frozenset[str]]
 ) -> frozenset[str]:
     """Users who lead the item's project or an ancestor (directly or through a group)."""
     leaders: set[str] = set()
@@ -212,41 +272,42 @@ def _project_leaders(
 
 
 def _capability_access(ev: _Evaluator, capability: str) -> CapabilityAccess:
-    site = ev.site
-    all_users_group = next((g for g in site.groups if g.name.casefold() == ALL_USERS), None)
-    holders = [u for u in site.users if u.site_role != "Guest" and ev.allowed(u, capability)]
-    plain = [u for u in holders if not ev.implicit(u)]
+    index = ev.index
+    count = 0
+    through_groups = False  # a plain member with no user rule holds it: group rules reach people
+    reaching: set[str] = set()  # groups of the plain users who hold it
+    users: list[str] = []
+    for (role, groups), plain in ev.plain_count.items():
+        if plain and capability in ceiling(role, ev.item.kind) and ev.by_groups(groups, capability):
+            count += plain
+            reaching |= groups
+            through_groups = True
+    for groups, user in ev.special:  # users with rules of their own (implicit users skipped)
+        if not ev.allowed(user, capability):
+            continue
+        count += 1
+        reaching |= groups
+        if capability in ev.user_modes.get(user.id, {}):
+            users.append(index.user_names.get(user.id, user.id))
+        else:
+            through_groups = True
     all_users = False
-    if all_users_group is not None:
-        group_modes = ev._modes(GranteeKind.GROUP, [all_users_group.id], capability)
-        all_users = group_modes == {"Allow"} and any(
-            not ev._modes(GranteeKind.USER, [u.id], capability) for u in plain
-        )
-    guest_user = next((u for u in site.users if u.site_role == "Guest"), None)
-    guest = bool(site.guest_access_enabled and guest_user and ev.allowed(guest_user, capability))
-    names = {g.id: g.name for g in site.groups}
-    plain_ids = {u.id for u in plain}
-    groups = sorted(
-        names.get(rule.grantee_id, rule.grantee_id)
-        for rule in ev.rules
-        if rule.grantee_kind is GranteeKind.GROUP
-        and rule.mode(capability) == "Allow"
-        and (all_users_group is None or rule.grantee_id != all_users_group.id)
-        and any(rule.grantee_id in ev.groups_of.get(uid, ()) for uid in plain_ids)
-    )
-    user_names = {u.id: u.name for u in site.users}
-    users = sorted(
-        user_names.get(rule.grantee_id, rule.grantee_id)
-        for rule in ev.rules
-        if rule.grantee_kind is GranteeKind.USER and rule.mode(capability) == "Allow"
+    if index.all_users_id is not None:
+        modes = ev.group_modes.get(index.all_users_id, {}).get(capability, set())
+        all_users = modes == {"Allow"} and through_groups
+    guest = index.guest is not None and ev.allowed(index.guest, capability)
+    groups_allowed = sorted(
+        index.group_names.get(group, group)
+        for group, caps in ev.group_modes.items()
+        if caps.get(capability) == {"Allow"} and group != index.all_users_id and group in reaching
     )
     return CapabilityAccess(
         capability=capability,
         all_users=all_users,
         guest=guest,
-        groups=tuple(groups),
-        users=tuple(users),
-        users_allowed=len(plain),
+        groups=tuple(groups_allowed),
+        users=tuple(sorted(users)),
+        users_allowed=count,
     )
 
 
@@ -254,15 +315,24 @@ def _access_map(ev: _Evaluator, capabilities: Iterable[str]) -> dict[str, Capabi
     return {cap: _capability_access(ev, cap) for cap in capabilities}
 
 
-def effective_access(site: SiteSnapshot, item: ServerItem) -> EffectiveAccess:
-    """Effective access to a workbook (and its views) or a data source."""
+def effective_access(
+    site: SiteSnapshot, item: ServerItem, *, index: SiteIndex | None = None
+) -> EffectiveAccess:
+    """Effective access to a workbook (and its views) or a data source.
+
+    Pass ``index`` (from :func:`site_index`) when evaluating many items of one site.
+    """
+    index = index or site_index(site)
+    if not site.guest_access_enabled:
+        index = replace(index, guest=None)
     governed_by, rules = governing_rules(site, item)
     is_workbook = item.kind is ArtifactKind.WORKBOOK
     capabilities = WORKBOOK_CAPABILITIES if is_workbook else DATASOURCE_CAPABILITIES
-    item_access = _access_map(_Evaluator(site, item, rules), capabilities)
+    item_access = _access_map(_Evaluator(site, item, rules, index), capabilities)
     views: dict[str, Mapping[str, CapabilityAccess]] = {}
     # Views follow the workbook unless tabs are hidden in an unlocked project (§4.3).
     if is_workbook and not item.show_tabs and governed_by == "item":
         for view in item.views:
-            views[view.name] = _access_map(_Evaluator(site, item, view.rules), VIEW_CAPABILITIES)
+            evaluator = _Evaluator(site, item, view.rules, index)
+            views[view.name] = _access_map(evaluator, VIEW_CAPABILITIES)
     return EffectiveAccess(governed_by=governed_by, capabilities=item_access, views=views)

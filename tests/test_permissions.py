@@ -17,7 +17,7 @@ from tableau_audit.model import (
     ServerView,
     SiteSnapshot,
 )
-from tableau_audit.permissions import ceiling, effective_access, governing_rules
+from tableau_audit.permissions import ceiling, effective_access, governing_rules, site_index
 
 
 def rule(kind: GranteeKind, grantee: str, **caps: str) -> PermissionRule:
@@ -208,3 +208,27 @@ def test_datasource_ceiling_and_api_access() -> None:
     assert access.capabilities["ExportXml"].guest is True
     assert access.capabilities["VizqlDataApiAccess"].all_users is True  # alice (Explorer)
     assert "ExportXml" not in ceiling("Viewer", ArtifactKind.DATASOURCE)
+
+
+def test_users_lists_only_those_their_own_rule_really_grants() -> None:
+    item = workbook(
+        user_rule("u-bob", ViewUnderlyingData="Allow"), user_rule("u-alice", Read="Allow")
+    )
+    access = effective_access(site(), item)
+    assert access.capabilities["ViewUnderlyingData"].users == ()  # bob is a Viewer: ceiling
+    assert access.capabilities["Read"].users == ("alice",)
+
+
+def test_cost_grows_with_user_classes_not_users() -> None:
+    many = tuple(
+        ServerUser(id=f"u{i}", name=f"user{i}", site_role="Explorer" if i % 2 else "Viewer")
+        for i in range(20_000)
+    )
+    everyone = frozenset(u.id for u in many)
+    big = site(users=many, groups=(ServerGroup(id="g-all", name="All Users", member_ids=everyone),))
+    index = site_index(big)
+    assert len(index.classes) == 2
+    item = workbook(group_rule("g-all", Read="Allow", ViewUnderlyingData="Allow"))
+    access = effective_access(big, item, index=index)
+    assert access.capabilities["Read"].users_allowed == 20_000
+    assert access.capabilities["ViewUnderlyingData"].users_allowed == 10_000

@@ -36,7 +36,7 @@ The keys::
     [server]                                          # defaults for `tableau-audit server`
     server = "https://tableau.example.org"
     site = "finance"                                  # content URL; "" = default site
-    token-name = "audit-token"                        # never the secret: TABLEAU_AUDIT_PAT_SECRET
+    token-name = "audit-token"                        # never the secret: TABLEAU_TOKEN_SECRET
     concurrency = 4
     projects = ["Finance", "HR/*"]
 
@@ -102,7 +102,7 @@ class AuditConfig:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ServerDefaults:
     """``[server]``: where and how to audit a site. The PAT secret only ever comes from the
-    ``TABLEAU_AUDIT_PAT_SECRET`` environment variable (or a prompt), never from a file."""
+    ``TABLEAU_TOKEN_SECRET`` environment variable, never from a file."""
 
     server: str | None = None
     """Server URL (``https://...``)."""
@@ -425,8 +425,7 @@ def _no_secrets(table: Mapping[str, object], where: _Where) -> None:
         if any(word in name for word in _SECRET_WORDS) or name in _SECRET_NAMES:
             raise where.child(key).error(
                 "never put a secret in the configuration file; set the "
-                "TABLEAU_AUDIT_PAT_SECRET environment variable instead (or let the command "
-                "prompt for it)"
+                "TABLEAU_TOKEN_SECRET environment variable instead"
             )
 
 

@@ -164,8 +164,8 @@ def test_error_messages(tmp_path: Path, body: str, message: str) -> None:
 
 
 SECRET_MESSAGE = (
-    "never put a secret in the configuration file; set the TABLEAU_AUDIT_PAT_SECRET environment "
-    "variable instead (or let the command prompt for it)"
+    "never put a secret in the configuration file; set the TABLEAU_TOKEN_SECRET environment "
+    "variable instead"
 )
 
 

@@ -6,6 +6,7 @@ the working directory upwards, stopping at the repository root (a directory hold
 The keys::
 
     fail-on = "high"                                  # info | low | medium | high | critical
+    baseline = ".tableau-audit-baseline.json"         # relative to this file
     [rules]
     disable = ["TA103"]
     [rules.severity]
@@ -22,7 +23,6 @@ The keys::
     tier = "high"                                     # optional
     [classification.tiers]
     postal_code = "moderate"
-    baseline = ".tableau-audit-baseline.json"         # relative to this file (issue 5)
     [[suppress]]                                      # by fingerprint ...
     fingerprint = "0123456789abcdef0123456789abcdef"
     reason = "approved by the data owner"             # mandatory, non-empty

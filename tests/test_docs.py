@@ -51,3 +51,17 @@ def test_readme_shows_the_two_setup_commands_first() -> None:
     first_block = text.split("```", 2)[1]
     assert "make demo" in first_block
     assert "make test" in first_block
+
+
+def test_configuration_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    from tableau_audit.config import load_config
+
+    page = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    example = page.split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "tableau-audit.toml").write_text(example, encoding="utf-8")
+    baseline = '{"findings": [], "schema_version": 1, "tool": "tableau-audit"}\n'
+    (tmp_path / ".tableau-audit-baseline.json").write_text(baseline, encoding="utf-8")
+    config = load_config(None, cwd=tmp_path)
+    assert config.baseline_path == tmp_path / ".tableau-audit-baseline.json"
+    assert len(config.suppressions) == 2
+    assert config.server.site == "finance"

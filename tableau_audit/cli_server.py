@@ -23,13 +23,13 @@ from tableau_audit.cli import (
     CliError,
     cli,
     cli_errors,
-    exit_code,
     output_options,
     setup_logging,
     verbose_option,
     write_reports,
 )
 from tableau_audit.cli_baseline import baseline_option, use_baseline
+from tableau_audit.cli_history import NightlyOptions, gate, history_options, nightly
 from tableau_audit.findings import Severity
 from tableau_audit.reports.targets import ReportTarget, report_targets
 
@@ -145,6 +145,7 @@ def scope_options(func: F) -> F:
     "only (faster) [default: 1000, or the config's].",
 )
 @baseline_option
+@history_options
 @verbose_option
 def server(
     server_url: str | None,
@@ -163,9 +164,16 @@ def server(
     config_path: Path | None,
     sample_size: int | None,
     baseline_path: Path | None,
+    history_path: Path | None,
+    full: bool,
+    fail_on_new: bool,
+    webhook: str | None,
     verbose: int,
 ) -> None:
     """Audit a Tableau Server / Cloud site: content, permissions and download rights."""
+    nightly_options = NightlyOptions(
+        history=history_path, full=full, fail_on_new=fail_on_new, webhook=webhook
+    ).check()
     targets = report_targets(fmt, output)
     setup_logging(verbose)
     with cli_errors():
@@ -190,14 +198,16 @@ def server(
             retry=dataclasses.replace(settings.retry, retries=retries),
         )
         with (
+            nightly(nightly_options, settings=settings, config=config) as recorder,
             progress_bar(sys.stderr.isatty()) as progress,
-            ServerSource(settings, progress=progress) as source,
+            ServerSource(settings, progress=progress, cache=recorder.cache) as source,
         ):
-            result = audit_server(source, config)
+            result = audit_server(source, config, cache=recorder.cache)
+            result = recorder.finish(result, source.snapshot(), settings)
         write_reports(result, targets, color=color, fail_on=config.fail_on)
     if not result.complete:
         click.echo("tableau-audit: the run is incomplete; see the report", err=True)
-    click.get_current_context().exit(exit_code(result, config.fail_on))
+    click.get_current_context().exit(gate(result, config.fail_on, fail_on_new=fail_on_new))
 
 
 def server_settings(

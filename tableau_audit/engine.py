@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -44,6 +45,7 @@ from tableau_audit.permissions import SiteIndex, effective_access, site_index
 from tableau_audit.risk import UNASSESSED, with_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
 from tableau_audit.rules.data import data_ships
+from tableau_audit.sources.cache import ContentCache, StoredAnalysis, UnchangedItem
 from tableau_audit.sources.interface import FetchedItem, FetchFailure, PublishedContentSource
 from tableau_audit.sources.local import collect_paths
 from tableau_audit.suppressions import apply_suppressions, describe_expired
@@ -146,6 +148,7 @@ def audit_workbook(
     site: SiteSnapshot | None = None,
     published: Mapping[str, PublishedSourceAudit] | None = None,
     index: SiteIndex | None = None,
+    classifications: Mapping[tuple[str, str], ColumnClassification] | None = None,
 ) -> ItemReport:
     """Run every applicable rule on one parsed item and build its report.
 
@@ -154,7 +157,8 @@ def audit_workbook(
     and ``published`` the audits of the published data sources it may read.
     """
     usage = compute_usage(workbook)
-    classifications = classify_columns(workbook, config, samples or ExtractSamples())
+    if classifications is None:  # given when an earlier run stored them (--history, issue 6)
+        classifications = classify_columns(workbook, config, samples or ExtractSamples())
     server = workbook.server
     access = (
         effective_access(site, server, index=index)
@@ -294,7 +298,11 @@ def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, 
 
 
 def audit_server(
-    source: PublishedContentSource, config: AuditConfig, *, rules: Sequence[Rule] = ALL_RULES
+    source: PublishedContentSource,
+    config: AuditConfig,
+    *,
+    rules: Sequence[Rule] = ALL_RULES,
+    cache: ContentCache | None = None,
 ) -> AuditResult:
     """Audit a site: its published data sources first, then its workbooks.
 
@@ -303,6 +311,9 @@ def audit_server(
     source's audit is reduced to its confidential columns and handed to the workbooks that
     read it (TA250: the columns and the extract of a published data source live there, not in
     the workbook). Items the server would not hand out become TA901 and an incomplete result.
+
+    With a ``cache`` (``--history``, issue 6) each freshly analysed item is stored, and an
+    :class:`UnchangedItem` is audited on its stored analysis without a download.
     """
     site = source.snapshot()
     index = site_index(site)  # user classes and memberships: once per run, not per item
@@ -316,7 +327,14 @@ def audit_server(
                 complete = False
                 skipped.append(skip_input(fetched.source, fetched.reason, config))
                 continue
-            outcome = _audit_published(fetched, site, index, published, config, rules, hyper)
+            if isinstance(fetched, UnchangedItem):
+                context = (site, index, published, config, rules)
+                outcome = _audit_stored(fetched, *context, cache=cache)
+                complete = complete and not isinstance(outcome, Skipped)
+            else:
+                outcome = _audit_published(
+                    fetched, site, index, published, config, rules, hyper, cache=cache
+                )
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)
                 continue
@@ -335,6 +353,8 @@ def _audit_published(
     config: AuditConfig,
     rules: Sequence[Rule],
     hyper: HyperSession,
+    *,
+    cache: ContentCache | None = None,
 ) -> ItemReport | Skipped:
     item = fetched.item
     try:
@@ -356,12 +376,61 @@ def _audit_published(
         item_id=item.id,
         server=item,
     )
+    # NOTE: classified here, not in audit_workbook, so that the history can keep the verdicts
+    # (counts and masked exemplars); the samples are dropped when this frame returns.
+    found = classify_columns(workbook, config, loaded.samples)
+    if cache is not None:
+        stored = StoredAnalysis(workbook=workbook, classifications=found)
+        cache.store(item, stored, content_hash=_sha256(fetched.content))
     return audit_workbook(
         workbook,
         config,
         rules=rules,
-        samples=loaded.samples,
         site=site,
         published=published,
         index=index,
+        classifications=found,
     )
+
+
+def _audit_stored(
+    unchanged: UnchangedItem,
+    site: SiteSnapshot,
+    index: SiteIndex,
+    published: Mapping[str, PublishedSourceAudit],
+    config: AuditConfig,
+    rules: Sequence[Rule],
+    *,
+    cache: ContentCache | None,
+) -> ItemReport | Skipped:
+    """Re-evaluate the rules of an unchanged item on its stored analysis (no download)."""
+    item = unchanged.item
+    stored = cache.load(item) if cache is not None else None
+    if stored is None:
+        reason = "its stored analysis could not be read (it is downloaded on the next run)"
+        return skip_input(item.url, reason, config)
+    workbook = dataclasses.replace(
+        stored.workbook,
+        source=item.url,
+        name=item.name or stored.workbook.name,
+        project=item.project_name,
+        item_id=item.id,
+        server=item,
+    )
+    return audit_workbook(
+        workbook,
+        config,
+        rules=rules,
+        site=site,
+        published=published,
+        index=index,
+        classifications=stored.classifications,
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from tableau_audit.model import ArtifactKind, ServerItem, SiteSnapshot
+from tableau_audit.sources.cache import UnchangedItem
 
 __all__ = ["FetchFailure", "FetchedItem", "PublishedContentSource"]
 
@@ -46,6 +47,10 @@ class PublishedContentSource(Protocol):
         """Site-wide facts effective permissions depend on (read once, then cached)."""
         ...
 
-    def items(self) -> Iterator[FetchedItem | FetchFailure]:
-        """Published data sources, then workbooks, each downloaded; failures as values."""
+    def items(self) -> Iterator[FetchedItem | UnchangedItem | FetchFailure]:
+        """Published data sources, then workbooks, each downloaded; failures as values.
+
+        With a content cache (``--history``), an item whose content is already analysed comes
+        as an :class:`UnchangedItem` (fresh permissions and connections, no download).
+        """
         ...

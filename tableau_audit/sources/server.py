@@ -43,6 +43,7 @@ from tableau_audit.model import (
 )
 from tableau_audit.permissions import locking_project
 from tableau_audit.sources import server_model as convert
+from tableau_audit.sources.cache import ContentCache, UnchangedItem
 from tableau_audit.sources.interface import FetchedItem, FetchFailure
 from tableau_audit.sources.retry import RetryPolicy, SignedIn, is_token_expired, session_factory
 
@@ -108,12 +109,18 @@ class ServerSource:
     """One site of Tableau Server or Cloud. Use as a context manager (signs in and out)."""
 
     def __init__(
-        self, settings: ServerSettings, *, progress: ProgressCallback | None = None
+        self,
+        settings: ServerSettings,
+        *,
+        progress: ProgressCallback | None = None,
+        cache: ContentCache | None = None,
     ) -> None:
         if settings.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.settings = settings
         self._progress = progress
+        self._cache = cache
+        """Skip-unchanged (``--history``, issue 6): asked before each download."""
         self._label = f"{settings.url.rstrip('/')} site {settings.site or '(default)'}"
         self._signed: SignedIn | None = None
         self._snapshot: SiteSnapshot | None = None
@@ -331,7 +338,7 @@ class ServerSource:
         """Tabs hidden in an unlocked project: each view has its own rules (§4.3)."""
         return not tsc.show_tabs and not self._locked(site, tsc, ArtifactKind.WORKBOOK)
 
-    def items(self) -> Iterator[FetchedItem | FetchFailure]:
+    def items(self) -> Iterator[FetchedItem | UnchangedItem | FetchFailure]:
         """Every in-scope item, fetched ahead on worker threads, handed out in order.
 
         A :class:`FetchedItem`'s file is deleted when the next item is requested; the private
@@ -343,7 +350,7 @@ class ServerSource:
         ahead = 2 * self.settings.concurrency
         folder = Path(tempfile.mkdtemp(prefix="tableau-audit-"))  # mode 0700
         pool = ThreadPoolExecutor(self.settings.concurrency, thread_name_prefix="tableau-audit")
-        window: deque[Future[FetchedItem | FetchFailure]] = deque()
+        window: deque[Future[FetchedItem | UnchangedItem | FetchFailure]] = deque()
         try:
             for job in jobs:
                 window.append(pool.submit(self._fetch, site, job, folder))
@@ -367,7 +374,9 @@ class ServerSource:
             pool.shutdown(wait=True, cancel_futures=True)
             shutil.rmtree(folder, ignore_errors=True)
 
-    def _fetch(self, site: SiteSnapshot, job: _Job, folder: Path) -> FetchedItem | FetchFailure:
+    def _fetch(
+        self, site: SiteSnapshot, job: _Job, folder: Path
+    ) -> FetchedItem | UnchangedItem | FetchFailure:
         step = "its permissions"
         path = folder / f"{job.index:06d}.download"
         try:
@@ -381,6 +390,16 @@ class ServerSource:
             conns = self._lazy(endpoint.populate_connections, job.tsc, "connections")
             step = "its views' permissions"
             views = self._view_rules(site, job)
+            item = convert.server_item(
+                job.tsc,
+                kind=job.kind,
+                url=job.url,
+                rules=convert.permission_rules(rules, where=where),
+                views=views,
+                conns=convert.connections(conns),
+            )
+            if self._cache is not None and self._cache.is_current(item):
+                return UnchangedItem(item=item)  # analysed at this updatedAt and size: no download
             step = "its content"
             self.signed.call(lambda: _download(endpoint, job.tsc.id, path))
         except SourceError:
@@ -391,14 +410,6 @@ class ServerSource:
             return FetchFailure(
                 kind=job.kind, source=job.url, reason=f"cannot read {step}: {convert.reason(error)}"
             )
-        item = convert.server_item(
-            job.tsc,
-            kind=job.kind,
-            url=job.url,
-            rules=convert.permission_rules(rules, where=where),
-            views=views,
-            conns=convert.connections(conns),
-        )
         return FetchedItem(item=item, content=path)
 
     def _lazy(self, populate: Callable[[Any], None], tsc: Any, attribute: str) -> Any:

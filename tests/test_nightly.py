@@ -1,0 +1,323 @@
+"""Nightly runs against the REST simulator (real TSC over HTTP): issue 6 acceptance.
+
+* a second run with no change downloads nothing and reports 0 new findings, with exactly the
+  findings of a fresh run (the rules re-evaluated on the stored analyses);
+* a permission change alone (All Users granted Download Full Data) is new, with no download;
+* a content change triggers exactly one download;
+* a run killed with SIGKILL is never marked complete, and the next run completes;
+* a second run on the same history while one holds it exits 2;
+* the webhook summary reaches a local receiver.
+
+The simulator's site is read-only while it runs, so a change is a new simulator serving a
+modified description: ids are uuid5s of the names, so the items keep their identity.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from fixtures.tableau_server import SimulatedServer, site_from_dict
+from tableau_audit.cli import cli
+from tests.sources.server_site import PAT_NAME, PAT_SECRET, site_spec
+
+REPO = Path(__file__).resolve().parents[1]
+DOWNLOADS = ("workbook.content", "datasource.content")
+
+
+def env(url: str) -> dict[str, str]:
+    return {
+        "TABLEAU_SERVER": url,
+        "TABLEAU_SITE": "test",
+        "TABLEAU_TOKEN_NAME": PAT_NAME,
+        "TABLEAU_TOKEN_SECRET": PAT_SECRET,
+        "TABLEAU_USERNAME": "",
+        "TABLEAU_PASSWORD": "",
+        "TABLEAU_JWT": "",
+        "TABLEAU_AUDIT_WEBHOOK": "",
+        "NO_COLOR": "1",
+    }
+
+
+def run(srv: SimulatedServer, history: Path, *args: str) -> tuple[Result, dict[str, Any]]:
+    """One ``server --history`` run through the CLI; (result, JSON report)."""
+    srv.log.clear()
+    command = ["server", "--retries", "1", "--history", str(history), "--format", "json", *args]
+    result = CliRunner().invoke(cli, command, env=env(srv.url), catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.stderr
+    return result, json.loads(result.stdout)
+
+
+def downloads(srv: SimulatedServer) -> int:
+    return sum(srv.log.count(route) for route in DOWNLOADS)
+
+
+def fingerprints(doc: dict[str, Any]) -> set[str]:
+    return {f["fingerprint"] for item in doc["workbooks"] for f in item["findings"]}
+
+
+def changed(doc: dict[str, Any], kind: str) -> set[tuple[str, str]]:
+    """(rule, item URL) of the report's ``new``/``resolved``/... findings."""
+    return {(f["rule_id"], f["artifact"]) for f in doc["changes"][kind]}
+
+
+def serve(spec: dict[str, Any]) -> SimulatedServer:
+    return SimulatedServer(site_from_dict(spec)).start()
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Path:
+    return tmp_path / "nightly.sqlite"
+
+
+@pytest.fixture
+def spec() -> dict[str, Any]:
+    return site_spec()
+
+
+@pytest.fixture
+def first(spec: dict[str, Any], history: Path) -> Iterator[tuple[SimulatedServer, dict[str, Any]]]:
+    """The site after a first, full run recorded in the history."""
+    srv = serve(spec)
+    try:
+        _, doc = run(srv, history)
+        yield srv, doc
+    finally:
+        srv.stop()
+
+
+def test_unchanged_site_downloads_nothing_and_nothing_is_new(
+    first: tuple[SimulatedServer, dict[str, Any]], history: Path
+) -> None:
+    srv, doc1 = first
+    items = len(doc1["workbooks"])
+    assert doc1["changes"]["reference_run"] is None
+    assert doc1["summary"]["changes"]["new"] == len(fingerprints(doc1)) > 0
+    result, doc2 = run(srv, history, "--fail-on-new", "--fail-on", "info")
+    assert downloads(srv) == 0
+    assert result.exit_code == 0  # persisting findings do not gate with --fail-on-new
+    assert doc2["summary"]["changes"] == {
+        "new": 0, "resolved": 0, "persisting": len(fingerprints(doc1)), "unchecked": 0,
+        "reference_run": 1, "run": 2,
+    }  # fmt: skip
+    # the rules re-evaluated on the stored analyses find exactly what the download found
+    assert fingerprints(doc2) == fingerprints(doc1)
+    assert [i["columns"] for i in doc2["workbooks"]] == [i["columns"] for i in doc1["workbooks"]]
+    assert len(doc2["workbooks"]) == items
+    full, doc3 = run(srv, history, "--full")
+    assert downloads(srv) == items
+    assert fingerprints(doc3) == fingerprints(doc1)
+    assert full.exit_code == 1
+
+
+def test_permission_change_alone_is_new_without_a_download(
+    first: tuple[SimulatedServer, dict[str, Any]], spec: dict[str, Any], history: Path
+) -> None:
+    old, _ = first
+    old.stop()
+    opened = copy.deepcopy(spec)
+    report = next(w for w in opened["workbooks"] if w["name"] == "Report 1")
+    report["permissions"] = [
+        {"group": "All Users", "capabilities": {"Read": "Allow", "ViewUnderlyingData": "Allow"}}
+    ]
+    srv = serve(opened)
+    try:
+        result, doc = run(srv, history, "--fail-on-new", "--fail-on", "high")
+        assert downloads(srv) == 0
+        url = f"{srv.url}/#/site/test/workbooks/Report1"
+        assert changed(doc, "new") == {("TA201", url), ("TA203", url)}
+        assert changed(doc, "resolved") == set()
+        assert result.exit_code == 1  # TA203 is high and new
+        new = {f["rule_id"]: f for f in doc["changes"]["new"]}
+        assert new["TA203"]["first_seen"] == _started(history, 2)
+    finally:
+        srv.stop()
+
+
+def test_content_change_downloads_exactly_that_item(
+    first: tuple[SimulatedServer, dict[str, Any]], spec: dict[str, Any], history: Path
+) -> None:
+    old, doc1 = first
+    old.stop()
+    edited = copy.deepcopy(spec)
+    report = next(w for w in edited["workbooks"] if w["name"] == "Report 2")
+    report["content"] = str(REPO / "tests" / "fixtures" / "rules" / "TA303_fail_mapbox_key.twb")
+    report.pop("contentText")
+    report["updatedAt"] = "2026-11-25T12:00:00Z"
+    srv = serve(edited)
+    try:
+        _, doc = run(srv, history)
+        assert srv.log.count("workbook.content") == 1
+        assert srv.log.count("datasource.content") == 0
+        assert [e.item_id for e in srv.log.entries() if e.route == "workbook.content"] == [
+            srv.site.find_id("workbook", "Report 2")
+        ]
+        url = f"{srv.url}/#/site/test/workbooks/Report2"
+        assert {rule for rule, item in changed(doc, "new")} >= {"TA303"}
+        assert {item for _, item in changed(doc, "new")} == {url}
+        assert len(fingerprints(doc)) > len(fingerprints(doc1))
+    finally:
+        srv.stop()
+
+
+def _states(history: Path) -> list[tuple[int, str]]:
+    conn = sqlite3.connect(f"file:{history}?mode=ro", uri=True)
+    try:
+        return [(int(i), str(s)) for i, s in conn.execute("SELECT id, status FROM runs")]
+    finally:
+        conn.close()
+
+
+def _started(history: Path, run_id: int) -> str:
+    conn = sqlite3.connect(f"file:{history}?mode=ro", uri=True)
+    try:
+        return str(conn.execute("SELECT started FROM runs WHERE id = ?", (run_id,)).fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _stored_items(history: Path) -> int:
+    """Analyses stored so far (0 while the file or its tables do not exist yet)."""
+    try:
+        conn = sqlite3.connect(f"file:{history}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return 0
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM items").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+    finally:
+        conn.close()
+
+
+@pytest.mark.slow
+def test_sigkill_mid_run_leaves_a_consistent_history_and_the_rerun_completes(
+    spec: dict[str, Any], history: Path, tmp_path: Path
+) -> None:
+    srv = serve(spec)
+    try:
+        srv.faults.latency(0.15)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tableau_audit", "server", "--history", str(history),
+             "--concurrency", "1", "--format", f"json:{tmp_path / 'killed.json'}"],
+            env={**os.environ, **env(srv.url)}, cwd=REPO,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while _stored_items(history) < 2 and time.monotonic() < deadline:
+                assert child.poll() is None, "the run ended before it could be killed"
+                time.sleep(0.05)
+            assert _stored_items(history) >= 2
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.wait(timeout=30)
+        assert child.returncode == -signal.SIGKILL
+        killed_stored = _stored_items(history)
+        assert _states(history) == [(1, "running")]  # never marked complete
+        assert not (tmp_path / "killed.json").exists()
+        srv.faults.clear()
+        _, doc = run(srv, history)
+        assert _states(history) == [(1, "failed"), (2, "complete")]
+        assert doc["changes"]["reference_run"] is None  # the killed run is never a reference
+        # what the killed run analysed is not downloaded again (its analyses are valid)
+        assert downloads(srv) == len(doc["workbooks"]) - killed_stored
+        listing = CliRunner().invoke(cli, ["history", "--history", str(history)])
+        assert "interrupted: the process ended before the run finished" in listing.stdout
+    finally:
+        srv.stop()
+
+
+def test_a_second_run_on_the_same_history_exits_2(spec: dict[str, Any], history: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time\nfrom pathlib import Path\nfrom tableau_audit.history import open_run\n"
+         "with open_run(Path(sys.argv[1]), target='t', full=False, analysis_key='k'):\n"
+         "    print('held', flush=True); time.sleep(60)\n", str(history)],
+        cwd=REPO, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        with SimulatedServer(site_from_dict(spec)) as srv:
+            command = ["server", "--history", str(history)]
+            result = CliRunner().invoke(cli, command, env=env(srv.url))
+            assert result.exit_code == 2
+            assert "another tableau-audit run is using this history" in result.stderr
+            assert f"process {holder.pid}" in result.stderr
+            assert srv.log.count("signin") == 0  # refused before touching the server
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
+class _Receiver:
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        bodies = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                bodies.append(json.loads(self.rfile.read(length)))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook/s3cr3t-path"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_webhook_summary_is_received(
+    first: tuple[SimulatedServer, dict[str, Any]], spec: dict[str, Any], history: Path
+) -> None:
+    old, _ = first
+    old.stop()
+    opened = copy.deepcopy(spec)
+    report = next(w for w in opened["workbooks"] if w["name"] == "Report 3")
+    report["permissions"] = [
+        {"group": "All Users", "capabilities": {"Read": "Allow", "ViewUnderlyingData": "Allow"}}
+    ]
+    receiver = _Receiver()
+    srv = serve(opened)
+    try:
+        result, _ = run(srv, history, "--notify-webhook", receiver.url, "-v")
+        assert "s3cr3t-path" not in result.stderr
+        assert len(receiver.bodies) == 1
+        body = receiver.bodies[0]
+        assert (body["status"], body["run"], body["reference_run"]) == ("complete", 2, 1)
+        assert [(f["rule_id"], f["item"], f["field"]) for f in body["new_findings"]] == [
+            ("TA203", "Report 3", None)
+        ]
+        assert body["counts"]["new"] == 2  # TA201 (medium) is counted, not listed
+    finally:
+        srv.stop()
+        receiver.close()
+
+
+def test_history_options_need_history() -> None:
+    result = CliRunner().invoke(cli, ["server", "--full"], env=env("http://127.0.0.1:9"))
+    assert result.exit_code == 2
+    assert "--full need(s) --history PATH" in result.stderr

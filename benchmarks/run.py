@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "parse-speed": "benchmarks.parse_speed",
     "labelled-columns": "benchmarks.labelled_columns",
     "server": "benchmarks.server_speed",
+    "nightly": "benchmarks.nightly_speed",
     "extract-speed": "benchmarks.extract_speed",
 }
 """Benchmark name → module holding its ``main(argv) -> int``, imported only when run."""

@@ -1,14 +1,17 @@
 """Column classification and secret detection: pure functions of names, text and in-memory samples.
 
 Nothing here reads files, XML, extracts or the network (house style, principle 3).
+
+Only the light vocabulary (types and policy) is re-exported. Import the classifiers from their
+modules (:mod:`~tableau_audit.classify.columns`, :mod:`~tableau_audit.classify.names`,
+:mod:`~tableau_audit.classify.secrets`): importing ``classify.types`` runs this file first, and
+every report and finding needs the types, so loading the classifiers and their
+``phonenumbers`` data here would slow down every start (issue 2's cold-start benchmark).
 """
 
 from __future__ import annotations
 
-from tableau_audit.classify.columns import classify_column, combine
-from tableau_audit.classify.names import NameMatch, classify_name, datatype_kind, tokenize
 from tableau_audit.classify.policy import DEFAULT_TIERS, ExtraPattern, Policy
-from tableau_audit.classify.secrets import SecretMatch, mask_secret, scan_attribute, scan_text
 from tableau_audit.classify.types import (
     CLASSIFIER_VERSION,
     ColumnClassification,
@@ -21,17 +24,7 @@ __all__ = [
     "DEFAULT_TIERS",
     "ColumnClassification",
     "ExtraPattern",
-    "NameMatch",
     "PiiType",
     "Policy",
-    "SecretMatch",
     "Tier",
-    "classify_column",
-    "classify_name",
-    "combine",
-    "datatype_kind",
-    "mask_secret",
-    "scan_attribute",
-    "scan_text",
-    "tokenize",
 ]

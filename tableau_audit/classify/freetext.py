@@ -12,8 +12,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import phonenumbers
-
 from tableau_audit.classify import validators
 from tableau_audit.classify.tlds import is_known_tld
 from tableau_audit.classify.types import PiiType
@@ -78,6 +76,8 @@ def embedded_types(text: str, region: str) -> frozenset[PiiType]:
         found.add(PiiType.SSN)
     if any(validators.payment_card(m.group(0)) for m in _CARD_IN_TEXT_RE.finditer(text)):
         found.add(PiiType.PAYMENT_CARD)
+    import phonenumbers  # NOTE: on first use, like validators.phone (startup time)
+
     matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
     if matcher.has_next():
         found.add(PiiType.PHONE)

@@ -15,8 +15,6 @@ import datetime as dt
 import ipaddress
 import re
 
-import phonenumbers
-
 from tableau_audit.classify.tlds import is_known_tld
 
 # --- SSN / ITIN ------------------------------------------------------------------------------
@@ -156,6 +154,10 @@ def phone(value: str, region: str) -> bool | None:
         return None
     if _IPV4_RE.fullmatch(value) is not None:
         return None
+    # NOTE: imported on first use: phonenumbers' metadata costs ~15 ms at startup, and most
+    # runs never validate a phone number (issue 2's cold-start benchmark).
+    import phonenumbers
+
     try:
         parsed = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:

@@ -12,15 +12,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rich.padding import Padding
-from rich.table import Table
-from rich.text import Text
-
 from tableau_audit.changes import ChangedFinding, RunChanges
 from tableau_audit.findings import AuditResult, Location, Severity
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
+    from rich.table import Table
 
     from tableau_audit.reports.json import JsonValue
 
@@ -188,6 +185,11 @@ def console_parts(
     styles: Mapping[Severity, str],
 ) -> list[RenderableType]:
     """The console section: new findings (worst first), then resolved ones, one line each."""
+    # NOTE: rich is imported here, not at the top: JSON imports this module, and a JSON run
+    # should not pay for loading rich (issue 2's cold-start benchmark).
+    from rich.padding import Padding
+    from rich.text import Text
+
     changes = result.changes
     if changes is None:
         return []
@@ -210,6 +212,9 @@ def console_parts(
 def _grid(
     found: Sequence[ChangeRow], clean: Callable[[str], str], styles: Mapping[Severity, str]
 ) -> Table:
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table.grid(padding=(0, 2))
     grid.add_column(no_wrap=True)
     grid.add_column(no_wrap=True)

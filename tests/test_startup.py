@@ -1,0 +1,104 @@
+"""Cold start: which modules a process loads (issue 2's benchmark: heavy imports stay lazy).
+
+Each check runs a fresh interpreter, because this test process has long since imported
+everything. The sets are exact where they can be: a new eager import of a heavy library, or of
+every report format, fails here before it shows up as lost milliseconds in the benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
+from tests.test_cli import _twb
+
+HEAVY = ("jinja2", "markupsafe", "phonenumbers", "rich", "tableauhyperapi", "tableauserverclient")
+"""Libraries a JSON scan of a .twb has no use for."""
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _loaded_after(code: str) -> dict[str, list[str]]:
+    """Run ``code`` in a fresh interpreter; the heavy and report modules it left loaded."""
+    probe = (
+        "import json, sys\n"
+        f"{code}\n"
+        f"heavy = sorted(m for m in sys.modules if m in {HEAVY!r})\n"
+        "reports = sorted(m for m in sys.modules if m.startswith('tableau_audit.reports.'))\n"
+        "print(json.dumps({'heavy': heavy, 'reports': reports}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        timeout=120,
+    )
+    loaded: dict[str, list[str]] = json.loads(done.stdout.splitlines()[-1])
+    return loaded
+
+
+def test_importing_the_cli_loads_no_heavy_library_and_no_report_format() -> None:
+    loaded = _loaded_after("import tableau_audit.cli")
+    assert loaded == {
+        "heavy": [],
+        "reports": ["tableau_audit.reports.interface", "tableau_audit.reports.targets"],
+    }
+
+
+def test_a_json_scan_of_a_twb_loads_only_the_json_format(tmp_path: Path) -> None:
+    workbook = tmp_path / "orders.twb"
+    workbook.write_text(_twb(("Region", "SSN"), used=("Region",)), encoding="utf-8")
+    report = tmp_path / "report.json"
+    code = (
+        "from tableau_audit.cli import main\n"
+        "try:\n"
+        f"    main(['scan', {str(workbook)!r}, '--format', 'json', '-o', {str(report)!r}])\n"
+        "except SystemExit:\n"
+        "    pass"
+    )
+    loaded = _loaded_after(code)
+    assert json.loads(report.read_text(encoding="utf-8"))["workbooks"][0]["name"] == "orders"
+    assert loaded["heavy"] == []
+    formats = {m for m in loaded["reports"] if m.rsplit(".", 1)[-1] in {"console", "html", "json"}}
+    assert formats == {"tableau_audit.reports.json"}
+
+
+def test_format_names_come_without_importing_any_format() -> None:
+    code = (
+        "from tableau_audit.reports import REPORTERS, catalogue_formats\n"
+        "names = (sorted(REPORTERS), len(REPORTERS), 'json' in REPORTERS, catalogue_formats())"
+    )
+    assert _loaded_after(code)["reports"] == ["tableau_audit.reports.interface"]
+
+
+def test_every_reporter_is_registered_under_its_own_name() -> None:
+    assert {name: REPORTERS[name].name for name in REPORTERS} == {
+        "console": "console",
+        "csv": "csv",
+        "html": "html",
+        "json": "json",
+        "junit": "junit",
+        "markdown": "markdown",
+        "sarif": "sarif",
+    }
+
+
+def test_catalogue_formats_are_exactly_the_catalogue_reporters() -> None:
+    renders_rules = {n for n in REPORTERS if isinstance(REPORTERS[n], CatalogueReporter)}
+    assert set(catalogue_formats()) == renders_rules == {"console", "json", "markdown"}
+
+
+def test_reporters_is_read_only_and_one_instance_per_format() -> None:
+    assert REPORTERS["json"] is REPORTERS["json"]
+    assert "pdf" not in REPORTERS
+    with pytest.raises(KeyError):
+        REPORTERS["pdf"]
+    with pytest.raises(TypeError):
+        REPORTERS["pdf"] = REPORTERS["json"]  # type: ignore[index]

@@ -105,10 +105,10 @@ class NightlyOptions:
 class NightlyRecorder:
     """What the ``server`` command holds during a run: the cache, and how to finish."""
 
-    def __init__(self, run: NightlyRun | None, options: NightlyOptions, target: str) -> None:
+    def __init__(self, run: NightlyRun | None, target: str) -> None:
         self._run = run
-        self._options = options
         self.target = target
+        """Server URL and site, for the history and the webhook (never credentials)."""
         self.result: AuditResult | None = None
 
     @property
@@ -134,7 +134,7 @@ def nightly(
     """Lock and open the history (when asked), and post the webhook when the run ends."""
     target = target_label(settings)
     if options.history is None:
-        yield NightlyRecorder(None, options, target)
+        yield NightlyRecorder(None, target)
         return
     from tableau_audit.history import failure_reason, open_run
     from tableau_audit.history_codec import analysis_key
@@ -144,7 +144,7 @@ def nightly(
     try:
         with open_run(options.history, target=target, full=options.full, analysis_key=key) as run:
             run_id = run.run_id
-            recorder = NightlyRecorder(run, options, target)
+            recorder = NightlyRecorder(run, target)
             yield recorder
     except BaseException as error:
         if run_id is not None and options.webhook:

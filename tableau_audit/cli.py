@@ -239,7 +239,15 @@ def emit(text: str, output: Path | None) -> None:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write via a temporary file in the same directory and a rename: never a half-written file."""
+    """Write via a temporary file in the same directory and a rename: never a half-written file.
+
+    A target that exists and is not a regular file (``/dev/null``, a FIFO, a terminal) is
+    written in place: renaming over it would replace the device or pipe with a regular file.
+    """
+    if _exists_as_special_file(path):
+        with path.open("w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        return
     mode = _target_mode(path)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -253,6 +261,14 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise
+
+
+def _exists_as_special_file(path: Path) -> bool:
+    """True when ``path`` (or what a symlink there points to) exists and is not a regular file."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:  # absent or unreadable: the atomic path creates it or reports the error
+        return False
 
 
 def _target_mode(path: Path) -> int:

@@ -196,6 +196,33 @@ def test_write_atomic_replaces_the_file_keeps_its_mode_and_leaves_no_temp(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]
 
 
+def _drain(fd: int) -> bytes:
+    """Everything written to a FIFO whose writer has closed (non-blocking read end)."""
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
+def test_a_fifo_target_is_written_in_place_not_replaced(tmp_path: Path, clean_twb: Path) -> None:
+    # NOTE: the read end is opened non-blocking first, so the writer's open() never waits and
+    # a regression (the FIFO renamed over) fails on the content instead of hanging the test.
+    fifo = tmp_path / "report.pipe"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_atomic(fifo, "first line\nsecond line\n")
+        assert _drain(reader) == b"first line\nsecond line\n"
+        result = _run("scan", clean_twb, "--format", "json", "--output", fifo)
+        assert result.exit_code == 0, result.output
+        assert json.loads(_drain(reader))["workbooks"][0]["source"] == str(clean_twb)
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.twb", "report.pipe"]
+
+
 # --- end to end through the engine -------------------------------------------------------------
 
 

@@ -39,8 +39,9 @@ from tableau_audit.findings import (
     fingerprint,
 )
 from tableau_audit.model import ArtifactKind, SiteSnapshot, Workbook
-from tableau_audit.parsing import ExtractSamples, load_item
+from tableau_audit.parsing import ExtractSamples, HyperReader, load_item
 from tableau_audit.parsing.hyper import HyperSession
+from tableau_audit.parsing.read_ahead import ReadAhead
 from tableau_audit.permissions import SiteIndex, effective_access, site_index
 from tableau_audit.risk import UNASSESSED, with_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
@@ -57,13 +58,23 @@ logger = logging.getLogger(__name__)
 def audit(
     paths: Sequence[Path], config: AuditConfig, *, rules: Sequence[Rule] = ALL_RULES
 ) -> AuditResult:
-    """Audit local files and directories. Unreadable inputs become TA901 + ``skipped``."""
+    """Audit local files and directories. Unreadable inputs become TA901 + ``skipped``.
+
+    Files are audited one after the other, in order. Their extracts are read one file ahead on
+    a worker thread (:class:`ReadAhead`): hyperd answers for the next file while this thread
+    parses and classifies the current one. The result is the same as a sequential run's.
+    """
     files, unreadable = collect_paths(paths)
     items: list[ItemReport] = []
     skipped = [skip_input(display_path(src), reason, config) for src, reason in unreadable]
-    with HyperSession() as hyper:
-        for path in files:
-            outcome = _audit_file(path, config, rules, hyper)
+    sources = [display_path(path) for path in files]
+    size = config.policy.sample_size
+    with HyperSession() as session, ReadAhead(session, sample_size=size) as hyper:
+        for index, (path, source) in enumerate(zip(files, sources, strict=True)):
+            for ahead in range(index, min(index + 2, len(files))):  # this file and the next
+                hyper.queue(files[ahead], display=sources[ahead])
+            outcome = _audit_file(path, source, config, rules, hyper)
+            hyper.release(source)  # NOTE: its sampled values must not outlive its audit
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)
             else:
@@ -72,9 +83,8 @@ def audit(
 
 
 def _audit_file(
-    path: Path, config: AuditConfig, rules: Sequence[Rule], hyper: HyperSession
+    path: Path, source: str, config: AuditConfig, rules: Sequence[Rule], hyper: HyperReader
 ) -> ItemReport | Skipped:
-    source = display_path(path)
     try:
         loaded = load_item(path, display=source, hyper=hyper, sample_size=config.policy.sample_size)
     except ParseError as error:

@@ -1,0 +1,187 @@
+"""Read .hyper extracts ahead, on one worker thread, while the caller parses and classifies.
+
+hyperd is a separate process: while it attaches a copy of an extract and answers the catalogue
+and sample queries, the auditor's own work (XML, field usage, classification) can go on. A
+:class:`ReadAhead` is the Hyper reader that :func:`~tableau_audit.parsing.load_item` is given
+during a local run. The engine queues each file (:meth:`ReadAhead.queue`) before it parses it,
+and the next one while it classifies the current one. The worker opens the file, finds its
+.hyper extracts (a standalone .hyper, or the .hyper members of a package, read through the same
+capped :class:`~tableau_audit.parsing.package.Package`) and reads each one exactly as
+``load_item`` would. When ``load_item`` later asks for that extract, with the same label and the
+same bytes, the answer is ready or on its way; anything else is read on the worker there and
+then.
+
+Every Hyper call runs on the one worker thread, in the order files were queued: a
+:class:`~tableau_audit.parsing.hyper.HyperSession` is not thread-safe, and one file's extract
+is read completely before the next file's starts (a hostile extract that kills hyperd only
+affects the files after it, as in a sequential run). Read-ahead results, sampled values
+included, live in memory only until the engine releases their file.
+"""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from tableau_audit.errors import ParseError
+from tableau_audit.model import ExtractFormat, HyperInventory, PackagedFileKind
+from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff
+from tableau_audit.parsing.hyper import HyperSession, ValueSample
+from tableau_audit.parsing.package import Package, PackageLimits
+
+__all__ = ["ReadAhead"]
+
+logger = logging.getLogger(__name__)
+
+_Identity = Path | tuple[int, int]
+"""What the data of a read was: the path of a standalone file, or (length, CRC-32) of bytes."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, repr=False)
+class _Read:
+    """One extract read ahead. ``repr`` names no value (``ValueSample``'s shows counts only)."""
+
+    identity: _Identity
+    inventory: HyperInventory
+    sample: ValueSample | None
+    """None when the run samples nothing (inventory only)."""
+
+
+def _identity(data: Path | bytes) -> _Identity:
+    # NOTE: zlib.crc32 releases the GIL on large buffers; it only guards against a file that
+    # changed between the read-ahead and the parse, not against an adversary (who controls
+    # both reads anyway).
+    return data if isinstance(data, Path) else (len(data), zlib.crc32(data))
+
+
+class ReadAhead:
+    """A Hyper reader for :func:`~tableau_audit.parsing.load_item` that reads extracts ahead.
+
+    Use as a context manager inside the session's own ``with``: leaving it waits for the read
+    in progress and drops what was read ahead but not used. ``sample_size`` must be the size
+    ``load_item`` is given (0 = inventories only).
+    """
+
+    def __init__(
+        self,
+        session: HyperSession,
+        *,
+        sample_size: int,
+        limits: PackageLimits | None = None,
+    ) -> None:
+        self._session = session
+        self._sample_size = sample_size
+        self._limits = limits or PackageLimits()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tableau-audit-hyper")
+        self._ahead: dict[str, Future[Mapping[str, _Read]]] = {}
+        self.hits = 0
+        """Extracts served from a read-ahead (for tests and benchmarks)."""
+        self.misses = 0
+        """Extracts read on demand because no read-ahead matched."""
+
+    def __enter__(self) -> ReadAhead:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Wait for the read in progress, cancel the queued ones and drop every result."""
+        self._worker.shutdown(wait=True, cancel_futures=True)
+        self._ahead.clear()
+
+    # -- what the engine calls -----------------------------------------------------------
+
+    def queue(self, path: Path, *, display: str) -> None:
+        """Start reading the extracts of ``path`` (named ``display``, as ``load_item`` names it)."""
+        if display not in self._ahead:
+            self._ahead[display] = self._worker.submit(self._read_file, path, display)
+
+    def release(self, display: str) -> None:
+        """Forget what was read ahead for a file (its audit is done, or it was skipped)."""
+        future = self._ahead.pop(display, None)
+        if future is not None:
+            future.cancel()
+
+    # -- HyperReader (what load_item calls) ----------------------------------------------
+
+    def inventory(self, data: Path | bytes, *, label: str) -> HyperInventory:
+        """Tables, columns and row counts, from the read-ahead when it read these bytes."""
+        found = self._take(data, label)
+        if found is not None:
+            return found.inventory
+        self.misses += 1
+        return self._worker.submit(self._session.inventory, data, label=label).result()
+
+    def inspect(
+        self, data: Path | bytes, *, label: str, size: int | None = None
+    ) -> tuple[HyperInventory, ValueSample]:
+        """Inventory and sample, from the read-ahead when it sampled these bytes at ``size``."""
+        found = self._take(data, label) if size == self._sample_size else None
+        if found is not None and found.sample is not None:
+            return found.inventory, found.sample
+        self.misses += 1
+        return self._worker.submit(self._session.inspect, data, label=label, size=size).result()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _take(self, data: Path | bytes, label: str) -> _Read | None:
+        """The read-ahead of ``label`` if it read the same data, else None."""
+        for display, future in self._ahead.items():
+            if label != display and not label.startswith(f"{display}:"):
+                continue
+            read = future.result().get(label)  # NOTE: waits while the worker is still on it
+            if read is not None and read.identity == _identity(data):
+                self.hits += 1
+                return read
+        return None
+
+    def _read_file(self, path: Path, display: str) -> Mapping[str, _Read]:
+        """Worker: every .hyper of one file, by the label ``load_item`` will ask for."""
+        reads: dict[str, _Read] = {}
+        try:
+            with path.open("rb") as handle:
+                fmt = sniff(handle.read(HEAD_SIZE))
+                handle.seek(0)
+                if fmt is FileFormat.HYPER:
+                    self._session.prestart()
+                    reads[display] = self._read(path, display)
+                elif fmt is FileFormat.PACKAGE:
+                    reads.update(self._read_package(Package(handle, display, self._limits)))
+        except Exception as error:  # load_item meets the same problem and reports it
+            logger.debug("%s: not read ahead (%s)", display, type(error).__name__)
+        return reads
+
+    def _read_package(self, package: Package) -> dict[str, _Read]:
+        members = [
+            m.path
+            for m in package.members
+            if m.kind is PackagedFileKind.EXTRACT and m.extract_format is ExtractFormat.HYPER
+        ]
+        if members:
+            self._session.prestart()  # hyperd starts while the first member is inflated
+        reads: dict[str, _Read] = {}
+        for member in members:
+            label = f"{package.artifact}:{member}"
+            try:
+                reads[label] = self._read(package.read(member), label)
+            except ParseError as error:  # a member too large or corrupt: load_item says so
+                logger.debug("%s: not read ahead (%s)", label, type(error).__name__)
+        return reads
+
+    def _read(self, data: Path | bytes, label: str) -> _Read:
+        if self._sample_size > 0:
+            inventory, sample = self._session.inspect(data, label=label, size=self._sample_size)
+            return _Read(identity=_identity(data), inventory=inventory, sample=sample)
+        inventory = self._session.inventory(data, label=label)
+        return _Read(identity=_identity(data), inventory=inventory, sample=None)

@@ -1,0 +1,189 @@
+"""Extracts read ahead on a worker thread: same result as a sequential run, hyperd's lifecycle.
+
+``engine.audit`` reads each file's extracts one file ahead through :class:`ReadAhead` while it
+parses and classifies the current file. These tests hold it to the sequential run (every report
+byte-identical, broken files included), check that every extract ``load_item`` asks for was the
+one read ahead (no label or byte mismatch that would silently read everything twice), and that
+``prestart``/``close`` leave no hyperd and no private directory behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from tableau_audit.config import AuditConfig
+from tableau_audit.display import display_path
+from tableau_audit.engine import _audit_file, audit, build_result
+from tableau_audit.findings import ItemReport, Skipped
+from tableau_audit.model import HyperInventory
+from tableau_audit.parsing import load_item
+from tableau_audit.parsing.hyper import HyperSession, ValueSample
+from tableau_audit.parsing.read_ahead import ReadAhead
+from tableau_audit.reports import REPORTERS
+from tableau_audit.rules import ALL_RULES
+from tableau_audit.sources.local import collect_paths
+
+pytestmark = pytest.mark.hyper
+
+SAMPLE_SIZE = 200
+
+
+class _CountingSession(HyperSession):
+    """A real session that counts what ``load_item`` asks of it (the sequential reference)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.labels: list[str] = []
+
+    def inspect(
+        self,
+        data: Path | bytes,
+        *,
+        label: str,
+        columns: Sequence[tuple[str, str, str]] | None = None,
+        size: int | None = None,
+    ) -> tuple[HyperInventory, ValueSample]:
+        self.labels.append(label)
+        return super().inspect(data, label=label, columns=columns, size=size)
+
+
+def _config() -> AuditConfig:
+    config = AuditConfig()
+    policy = dataclasses.replace(config.policy, sample_size=SAMPLE_SIZE)
+    return dataclasses.replace(config, policy=policy)
+
+
+def _sequential(folder: Path, config: AuditConfig) -> tuple[str, list[str]]:
+    """The JSON report of a plain one-file-after-the-other run, and the extracts it read."""
+    files, _ = collect_paths([folder])
+    session = _CountingSession()
+    with session:
+        outcomes = [_audit_file(p, display_path(p), config, ALL_RULES, session) for p in files]
+    items = [o for o in outcomes if isinstance(o, ItemReport)]
+    skipped = [o for o in outcomes if isinstance(o, Skipped)]
+    result = build_result(items, skipped, ALL_RULES, config)
+    return REPORTERS["json"].render(result), session.labels
+
+
+def test_read_ahead_audit_equals_the_sequential_run(generated_samples: Path) -> None:
+    config = _config()
+    expected, labels = _sequential(generated_samples, config)
+    result = audit([generated_samples], config)
+    assert REPORTERS["json"].render(result) == expected
+    # The comparison means something: extracts were sampled, broken ones were met on the way.
+    names = {item.source: Path(item.source).name for item in result.items}
+    sampled = {
+        names[item.source]
+        for item in result.items
+        for c in item.columns
+        if c.classification is not None and c.classification.sample_size > 0
+    }
+    assert sampled == {
+        "customers.tdsx",
+        "doj_permits.twbx",
+        "hidden_in_extract.twbx",
+        "hr_shown.twbx",
+        "multi_table.twbx",
+        "people.hyper",
+        "renamed_dupes.twbx",
+    }
+    unreadable = {names[i.source] for i in result.items for f in i.findings if f.rule_id == "TA902"}
+    assert unreadable == {"corrupt_extract.twbx", "missing_extract.twbx", "zero_byte_extract.twbx"}
+    assert len(labels) == len(set(labels)) >= 8
+
+
+def test_every_extract_load_item_asks_for_was_read_ahead(generated_samples: Path) -> None:
+    _, labels = _sequential(generated_samples, _config())
+    files, _ = collect_paths([generated_samples])
+    with HyperSession() as session, ReadAhead(session, sample_size=SAMPLE_SIZE) as reader:
+        for index, path in enumerate(files):
+            for ahead in files[index : index + 2]:
+                reader.queue(ahead, display=display_path(ahead))
+            load_item(path, display=display_path(path), hyper=reader, sample_size=SAMPLE_SIZE)
+            reader.release(display_path(path))
+        assert (reader.hits, reader.misses) == (len(labels), 0)
+        assert session.starts == 1
+
+
+def test_a_read_ahead_that_does_not_match_is_read_on_demand(generated_samples: Path) -> None:
+    hyper = generated_samples / "people.hyper"
+    with HyperSession() as session, ReadAhead(session, sample_size=SAMPLE_SIZE) as reader:
+        reader.queue(hyper, display="people")
+        other_size = reader.inspect(hyper, label="people", size=SAMPLE_SIZE + 1)
+        other_bytes = reader.inspect(hyper.read_bytes(), label="people", size=SAMPLE_SIZE)
+        same = reader.inspect(hyper, label="people", size=SAMPLE_SIZE)
+        assert (reader.hits, reader.misses) == (1, 2)
+    assert other_size[0] == other_bytes[0] == same[0]
+    assert other_bytes[1].values == same[1].values
+
+
+def test_closing_with_reads_queued_cancels_them_and_removes_everything(
+    generated_samples: Path,
+) -> None:
+    before = _hyperd_children()
+    files, _ = collect_paths([generated_samples])
+    with HyperSession() as session:
+        with ReadAhead(session, sample_size=SAMPLE_SIZE) as reader:
+            for path in files:
+                reader.queue(path, display=display_path(path))
+        root = session.temp_dir
+    assert root is not None
+    assert not root.exists()
+    if sys.platform.startswith("linux"):
+        assert _hyperd_children() == before
+
+
+# -- hyperd's background start and immediate stop ---------------------------------------------
+
+
+def _hyperd_children() -> set[int]:
+    """hyperd processes whose parent is this test process (Linux /proc)."""
+    if not sys.platform.startswith("linux"):
+        return set()
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                name = (entry / "comm").read_text().strip()
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == os.getpid() and name.startswith("hyperd"):
+                pids.add(int(entry.name))
+    return pids
+
+
+def test_prestart_starts_one_hyperd_that_the_first_file_uses(generated_samples: Path) -> None:
+    before = _hyperd_children()
+    with HyperSession() as session:
+        session.prestart()
+        session.prestart()
+        root = session.temp_dir
+        assert root is not None
+        inventory = session.inventory(generated_samples / "people.hyper", label="people")
+        assert inventory.error is None
+        assert len(inventory.tables) == 1
+        assert session.starts == 1
+        if sys.platform.startswith("linux"):
+            assert len(_hyperd_children() - before) == 1
+    assert not root.exists()
+    assert _hyperd_children() == before
+
+
+def test_close_right_after_prestart_stops_hyperd_and_removes_its_directory() -> None:
+    before = _hyperd_children()
+    session = HyperSession()
+    session.prestart()
+    root = session.temp_dir
+    assert root is not None
+    session.close()
+    assert not root.exists()
+    assert _hyperd_children() == before
+    session.prestart()  # closed: nothing starts again
+    assert session.temp_dir is None

@@ -15,6 +15,7 @@ import datetime as dt
 import ipaddress
 import re
 
+from tableau_audit.classify import phone_gate
 from tableau_audit.classify.tlds import is_known_tld
 
 # --- SSN / ITIN ------------------------------------------------------------------------------
@@ -152,7 +153,7 @@ def phone(value: str, region: str) -> bool | None:
     digit_count = sum(ch.isdigit() for ch in value)
     if not 7 <= digit_count <= 15 or _ssn_parts(value) is not None:
         return None
-    if _IPV4_RE.fullmatch(value) is not None:
+    if _IPV4_RE.fullmatch(value) is not None or not phone_gate.may_be_valid(value, region):
         return None
     # NOTE: imported on first use: phonenumbers' metadata costs ~15 ms at startup, and most
     # runs never validate a phone number (issue 2's cold-start benchmark).

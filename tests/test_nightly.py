@@ -116,7 +116,7 @@ def test_unchanged_site_downloads_nothing_and_nothing_is_new(
     }  # fmt: skip
     # the rules re-evaluated on the stored analyses find exactly what the download found
     assert fingerprints(doc2) == fingerprints(doc1)
-    assert [i["columns"] for i in doc2["workbooks"]] == [i["columns"] for i in doc1["workbooks"]]
+    assert doc2["workbooks"] == doc1["workbooks"]  # items, columns, risk, exposure: all equal
     assert len(doc2["workbooks"]) == items
     full, doc3 = run(srv, history, "--full")
     assert downloads(srv) == items
@@ -321,3 +321,30 @@ def test_history_options_need_history() -> None:
     result = CliRunner().invoke(cli, ["server", "--full"], env=env("http://127.0.0.1:9"))
     assert result.exit_code == 2
     assert "--full need(s) --history PATH" in result.stderr
+
+
+@pytest.mark.hyper
+def test_stored_analysis_of_a_packaged_extract_gives_the_same_report(
+    spec: dict[str, Any], history: Path, generated_samples: Path
+) -> None:
+    """Value-based classifications (sampled extract) survive the history: same report."""
+    with_extract = copy.deepcopy(spec)
+    with_extract["workbooks"].append(
+        {"name": "DOJ", "project": "Open", "owner": "admin",
+         "content": str(generated_samples / "doj_permits.twbx"),
+         "permissions": [{"group": "All Users", "capabilities": {"Read": "Allow",
+                                                                 "ExportXml": "Allow"}}]}
+    )  # fmt: skip
+    srv = serve(with_extract)
+    try:
+        _, doc1 = run(srv, history)
+        doj = next(i for i in doc1["workbooks"] if i["name"] == "DOJ")
+        sampled = [
+            c for c in doj["columns"] if c["classification"] and c["classification"]["sample_size"]
+        ]
+        assert sampled  # values were read from the extract and classified
+        _, doc2 = run(srv, history)
+        assert downloads(srv) == 0
+        assert doc2["workbooks"] == doc1["workbooks"]
+    finally:
+        srv.stop()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from lxml import etree
 
@@ -35,6 +36,7 @@ from tableau_audit.parsing.extract import (
     EXTRACT_CLASSES,
     ExtractInputs,
     build_extract,
+    column_records,
     relation_of,
 )
 from tableau_audit.parsing.names import line_of, split_qualified, unbracket
@@ -65,7 +67,12 @@ class _Children:
     """The direct children of a ``<datasource>`` that the model needs, by role."""
 
     connection: etree._Element | None = None
-    columns: list[etree._Element] = field(default_factory=list)
+    columns: list[tuple[str, etree._Element]] = field(default_factory=list)
+    """``<column>`` children with their bracket-free names (``""`` when unnamed)."""
+    overrides: dict[str, etree._Element] = field(default_factory=dict)
+    """Named ``<column>`` children by name (the last one wins)."""
+    calculations: dict[etree._Element, etree._Element] = field(default_factory=dict)
+    """``<column>`` child → its first ``<calculation>`` child."""
     groups: list[etree._Element] = field(default_factory=list)
     filters: list[etree._Element] = field(default_factory=list)
     extracts: list[etree._Element] = field(default_factory=list)
@@ -116,10 +123,9 @@ def parse_datasource(
     conn = children.connection
     leaves = _leaf_connections(conn)
     relations = tuple(_relations(conn, children.object_graph))
-    overrides = {unbracket(c.get("name")): c for c in children.columns if c.get("name")}
-    records = list(_column_records(conn))
-    calculations = _calculations(children.columns, conn)
-    columns = _physical_columns(conn, records, overrides, {c.name for c in calculations})
+    records = _column_records(conn)
+    calculations = _calculations(children, conn)
+    columns = _physical_columns(conn, records, children, {c.name for c in calculations})
     place = (f"datasource:{caption}",)
     secrets = [s for leaf in _all_connections(element) for s in scan_connection(leaf, place)]
     secrets.extend(s for r in relations for s in scan_custom_sql(r, place))
@@ -161,12 +167,19 @@ def _extract_count_diagnostic(
     return (several_extracts(caption, dbnames, extract.dbname),)
 
 
+_COLUMN_CALCULATIONS = etree.XPath("column/calculation")
+
+
 def _sort_children(element: etree._Element) -> _Children:
     children = _Children()
     for child in element:
         tag = child.tag
         if tag == "column":
-            children.columns.append(child)
+            raw = child.get("name")
+            name = unbracket(raw)
+            children.columns.append((name, child))
+            if raw:
+                children.overrides[name] = child
         elif tag == "group":
             children.groups.append(child)
         elif tag == "connection" and children.connection is None:
@@ -183,6 +196,13 @@ def _sort_children(element: etree._Element) -> _Children:
             children.repository = child
         elif tag == "object-graph":
             children.object_graph = child
+    if children.columns:
+        # NOTE: one XPath for every column's calculation instead of a ``find`` per column;
+        # getparent() returns the very column objects held above, so they work as keys.
+        for calc in cast("list[etree._Element]", _COLUMN_CALCULATIONS(element)):
+            parent = calc.getparent()
+            if parent is not None:
+                children.calculations.setdefault(parent, calc)
     return children
 
 
@@ -245,31 +265,28 @@ def _relations(
             yield relation_of(rel)
 
 
-def _column_records(conn: etree._Element | None) -> Iterator[dict[str, str]]:
+def _column_records(conn: etree._Element | None) -> list[dict[str, str]]:
     """``metadata-record[@class='column']`` under the live connection, as tag → text dicts.
 
     Published (``sqlproxy``) sources also list their measures as ``class='measure'``.
     """
     if conn is None:
-        return
+        return []
     classes = _PROXY_RECORD_CLASSES if conn.get("class") == "sqlproxy" else _RECORD_CLASSES
-    for record in conn.iter("metadata-record"):
-        if record.get("class") in classes:
-            fields = {child.tag: child.text or "" for child in record}
-            fields["line"] = str(line_of(record) or "")
-            yield fields
+    return column_records(conn, classes)
 
 
 def _physical_columns(
     conn: etree._Element | None,
     records: Iterable[dict[str, str]],
-    overrides: dict[str, etree._Element],
+    children: _Children,
     calculations: set[str],
 ) -> tuple[Column, ...]:
     """Columns from metadata-records, then text-file relation columns, then bare overrides.
 
     Calculated fields are left out: published sources list them among their records.
     """
+    overrides = children.overrides
     found: dict[str, Column] = {}
     remote_keys: set[tuple[str, str]] = set()
     for record in records:
@@ -291,7 +308,7 @@ def _physical_columns(
     for name, element in overrides.items():
         # NOTE: without any metadata-record, a non-calculated <column> is the only trace of a
         # physical field (hand-made and Hyper-API-built .tds files).
-        if element.find("calculation") is not None or _is_pseudo(name):
+        if element in children.calculations or _is_pseudo(name):
             continue
         found[name] = _column(name, element, "", "", "", line_of(element))
     return tuple(found.values())
@@ -349,16 +366,14 @@ def _is_pseudo(name: str) -> bool:
     )
 
 
-def _calculations(
-    columns: Iterable[etree._Element], conn: etree._Element | None
-) -> tuple[Calculation, ...]:
+def _calculations(children: _Children, conn: etree._Element | None) -> tuple[Calculation, ...]:
     """``column[calculation]`` (incl. bins) plus pre-10 ``connection/calculations``."""
     calcs: dict[str, Calculation] = {}
     captions: dict[str, str] = {}
-    for column in columns:
-        name = unbracket(column.get("name"))
+    by_column = children.calculations
+    for name, column in children.columns:
         captions[name] = column.get("caption", "")
-        calc = column.find("calculation")
+        calc = by_column.get(column)
         if calc is None or not name or name in calcs:
             continue
         calc_class = calc.get("class", "tableau")

@@ -14,7 +14,7 @@ Evidence-backed rules from tableau-format.md §10 and §16 (R1-R3):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 
 from lxml import etree
@@ -30,10 +30,13 @@ from tableau_audit.model import (
 from tableau_audit.parsing.names import dotted, line_of, split_qualified, unbracket
 from tableau_audit.parsing.package import Package
 
-__all__ = ["EXTRACT_CLASSES", "ExtractInputs", "build_extract", "relation_of"]
+__all__ = ["EXTRACT_CLASSES", "ExtractInputs", "build_extract", "column_records", "relation_of"]
 
 EXTRACT_CLASSES = frozenset({"hyper", "dataengine"})
 """Connection classes that read an extract file."""
+_COLUMN_CLASS = frozenset({"column"})
+_RECORD_FIELDS = ("local-name", "parent-name", "object-id", "remote-name", "local-type")
+"""The children of a ``metadata-record`` that the model reads."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,10 +74,7 @@ def _defined(element: etree._Element, *, enabled: bool, package: Package | None)
     schema = conn.get("schema", "")
     default = _default_table(tables, schema, conn.get("tablename", ""))
     columns: dict[str, ExtractColumn] = {}
-    for record in conn.iter("metadata-record"):
-        if record.get("class") != "column":
-            continue
-        fields = {child.tag: child.text or "" for child in record}
+    for fields in column_records(conn, _COLUMN_CLASS):
         local = unbracket(fields.get("local-name"))
         if local and local not in columns:
             parent = unbracket(fields.get("parent-name"))
@@ -146,6 +146,28 @@ def _live(inputs: ExtractInputs, package: Package | None) -> Extract | None:
         file=member,
         line=line_of(chosen),
     )
+
+
+def column_records(conn: etree._Element, classes: Container[str | None]) -> list[dict[str, str]]:
+    """``metadata-record`` elements under ``conn`` whose ``class`` is in ``classes``.
+
+    Each record is a dict of child tag → text (for the children in ``_RECORD_FIELDS``) plus
+    ``line``, the record's source line as text.
+    """
+    records: dict[etree._Element, dict[str, str]] = {}
+    # NOTE: one walk yields the records and the children the model reads; visiting every
+    # child of every record from Python cost twice as much. A child is matched to its record
+    # through the record's element, kept alive as the key (lxml then returns that same object).
+    for node in conn.iter("metadata-record", *_RECORD_FIELDS):
+        if node.tag == "metadata-record":
+            if node.get("class") in classes:
+                records[node] = {"line": str(line_of(node) or "")}
+            continue
+        parent = node.getparent()
+        fields = records.get(parent) if parent is not None else None
+        if fields is not None:
+            fields[str(node.tag)] = node.text or ""
+    return list(records.values())
 
 
 def relation_of(rel: etree._Element) -> Relation:

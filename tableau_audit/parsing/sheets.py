@@ -34,6 +34,7 @@ from tableau_audit.parsing._sheet_actions import parse_actions
 from tableau_audit.parsing._sheet_refs import (
     RefResolver,
     build_resolver,
+    dependency_references,
     leading_qualifier,
     local_name,
     qualified_references,
@@ -79,7 +80,7 @@ def parse_sheets(
     worksheets = []
     for element in root.iterfind("worksheets/worksheet"):
         name = element.get("name", "")
-        collected = _collect(element)
+        collected = _collect(element, resolver)
         refs = resolver.resolve(collected.refs)
         sheet_sources[name] = _sources(collected, refs)
         worksheets.append(
@@ -124,41 +125,31 @@ _DEPENDENCIES = etree.XPath("table/view/datasource-dependencies | datasource-dep
 _DECLARED = etree.XPath(
     "table/view/datasources/datasource/@name | datasources/datasource/@name", smart_strings=False
 )
-_FILTERS = etree.XPath(".//filter[@column]")
 
 
-def _collect(subtree: etree._Element) -> _Collected:
+def _collect(subtree: etree._Element, resolver: RefResolver) -> _Collected:
     """Deps, qualified references and filter levels of ``subtree``."""
     out = _Collected()
     refs = out.refs
     out.datasources.extend(cast("list[str]", _DECLARED(subtree)))
     for deps in cast("list[etree._Element]", _DEPENDENCIES(subtree)):
-        _dependencies(deps, out)
-    for element in cast("list[etree._Element]", _FILTERS(subtree)):
-        _filter_levels(element, refs)
+        out.datasources.append(deps.get("datasource", ""))
+        # NOTE: the resolver already read the deps it indexed; others are read here.
+        known = resolver.dependencies.get(deps)
+        refs.extend(dependency_references(deps) if known is None else known)
+    # NOTE: ``iter`` rather than the XPath ``.//filter[@column]``: the same elements in the
+    # same order, with a cheaper walk.
+    for element in subtree.iter("filter"):
+        column = element.get("column")
+        if column is not None:
+            _filter_levels(column, element, refs)
     refs.extend(serialized_references(subtree))
     return out
 
 
-def _dependencies(deps: etree._Element, out: _Collected) -> None:
-    """Record the columns and column instances of one ``datasource-dependencies``."""
-    datasource = deps.get("datasource", "")
-    out.datasources.append(datasource)
-    for child in deps:
-        tag = child.tag
-        if tag == "column":
-            name = local_name(child.get("name", ""))
-        elif tag == "column-instance":
-            name = local_name(child.get("column", ""))
-        else:
-            continue
-        if name is not None:
-            out.refs.append((datasource, name))
-
-
-def _filter_levels(element: etree._Element, refs: list[tuple[str, str]]) -> None:
+def _filter_levels(column: str, element: etree._Element, refs: list[tuple[str, str]]) -> None:
     """``groupfilter/@level`` names the field behind a filter, in the filter's data source."""
-    datasource = leading_qualifier(element.get("column", ""))
+    datasource = leading_qualifier(column)
     if datasource is None:
         return
     for groupfilter in element.iter("groupfilter"):
@@ -185,7 +176,7 @@ def _dashboards(root: etree._Element, resolver: RefResolver) -> Iterator[Dashboa
         yield Dashboard(
             name=element.get("name", ""),
             sheets=tuple(shown),
-            references=resolver.resolve(_collect(element).refs),
+            references=resolver.resolve(_collect(element, resolver).refs),
             line=source_line(element),
         )
 
@@ -206,5 +197,5 @@ def _shared_views(root: etree._Element, resolver: RefResolver) -> tuple[FieldRef
     """References of ``shared-views/shared-view`` (filters applied to every sheet of a source)."""
     raw: list[tuple[str, str]] = []
     for view in root.iterfind("shared-views/shared-view"):
-        raw.extend(_collect(view).refs)
+        raw.extend(_collect(view, resolver).refs)
     return resolver.resolve(raw)

@@ -74,6 +74,9 @@ def _new_parser() -> etree.XMLParser:
         huge_tree=False,
         remove_comments=True,
         remove_pis=True,
+        # NOTE: indentation between elements is never read, and dropping it halves the nodes
+        # every later walk and serialisation visits (texts of leaf elements are kept).
+        remove_blank_text=True,
         # NOTE: Tableau always writes UTF-8; forcing it means a document cannot switch
         # libxml2 to another decoder with its XML declaration.
         encoding="utf-8",

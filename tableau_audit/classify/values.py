@@ -138,13 +138,27 @@ class ValueEvidence:
 
 
 def _detect(value: str, *, is_date_type: bool, region: str, today: dt.date) -> dict[Detector, bool]:
-    """Detectors that accept ``value``, each with whether the match is strong."""
+    """Detectors that accept ``value``, each with whether the match is strong.
+
+    NOTE: each validator runs only when the value has a shape it could accept (a first
+    character, a length, a separator its pattern requires), so a typical value meets one or two
+    validators rather than fifteen (issue 2, scan speed). A guard never rejects a value its
+    validator would accept: tests/classify/test_speed_equivalence.py pins the answers.
+    """
     hits: dict[Detector, bool] = {}
     if value.isdigit():
         _detect_bare_digits(value, hits, region)
+    elif "@" in value:
+        if validators.email(value):
+            hits[Detector.EMAIL] = True
     else:
         _detect_formatted(value, hits, region)
-    if (is_date_type or value[:1].isdigit()) and validators.plausible_birth_date(value, today):
+    # Every date format parse_date reads (ISO, d/m/yyyy, yyyymmdd) has at least 8 characters.
+    if (
+        len(value) >= 8
+        and (is_date_type or value[:1].isdigit())
+        and validators.plausible_birth_date(value, today)
+    ):
         hits[Detector.DATE_OF_BIRTH] = False
     if value[:1].isalpha() and validators.person_name(value):
         hits[Detector.PERSON_NAME] = False
@@ -152,10 +166,15 @@ def _detect(value: str, *, is_date_type: bool, region: str, today: dt.date) -> d
 
 
 def _detect_bare_digits(value: str, hits: dict[Detector, bool], region: str) -> None:
-    """Bare digit strings: cards are strong (Luhn + IIN); the 9/10-digit ids are weak."""
-    if validators.payment_card(value):
+    """Bare digit strings: cards are strong (Luhn + IIN); the 9/10-digit ids are weak.
+
+    Cards have 13-19 digits and phone numbers 7-15; most sampled numbers (counts, amounts,
+    years, short codes) have fewer than 7 and meet no validator at all.
+    """
+    n = len(value)
+    if 13 <= n <= 19 and validators.payment_card(value):
         hits[Detector.PAYMENT_CARD] = True
-    if len(value) == 9:
+    if n == 9:
         checks = (
             (Detector.SSN, validators.ssn(value) is not None),
             (Detector.ITIN, validators.itin(value) is not None),
@@ -163,34 +182,43 @@ def _detect_bare_digits(value: str, hits: dict[Detector, bool], region: str) -> 
             (Detector.ABA_ROUTING, validators.aba_routing(value)),
         )
         hits.update((det, False) for det, ok in checks if ok)
-    if len(value) == 10 and validators.us_npi(value):
+    if n == 10 and validators.us_npi(value):
         hits[Detector.US_NPI] = False
-    if validators.phone(value, region) is not None:
+    if 7 <= n <= 15 and validators.phone(value, region) is not None:
         hits[Detector.PHONE] = False
 
 
 def _detect_formatted(value: str, hits: dict[Detector, bool], region: str) -> None:
-    """Values with letters or separators: delimited and checksummed formats are strong."""
-    if "@" in value:
-        if validators.email(value):
-            hits[Detector.EMAIL] = True
-        return
-    delimited = (
-        (Detector.SSN, validators.ssn(value)),
-        (Detector.ITIN, validators.itin(value)),
-        (Detector.CA_SIN, validators.ca_sin(value)),
-        (Detector.PHONE, validators.phone(value, region)),
-    )
-    hits.update((det, strong) for det, strong in delimited if strong is not None)
+    """Values with letters or separators (no ``@``): delimited and checksummed formats are strong.
+
+    The guards follow the validators' patterns: SSNs, SINs and cards start with a digit, phone
+    numbers with a digit, ``+`` or ``(``; IBANs and NINOs with a letter; an IP address has
+    three dots or a colon; a MAC address has 14 or 17 characters; a VIN is letters and digits
+    only (no character outside those upper-cases into one).
+    """
+    n = len(value)
+    lead = value[0]
+    digit_lead = lead.isdigit()
+    if digit_lead and 9 <= n <= 11:
+        delimited = (
+            (Detector.SSN, validators.ssn(value)),
+            (Detector.ITIN, validators.itin(value)),
+            (Detector.CA_SIN, validators.ca_sin(value)),
+        )
+        hits.update((det, strong) for det, strong in delimited if strong is not None)
+    if n >= 7 and (digit_lead or lead in "+("):
+        strong = validators.phone(value, region)
+        if strong is not None:
+            hits[Detector.PHONE] = strong
     checks = (
-        (Detector.PAYMENT_CARD, validators.payment_card),
-        (Detector.IBAN, validators.iban),
-        (Detector.UK_NINO, validators.uk_nino),
-        (Detector.IP_ADDRESS, validators.ip_address),
-        (Detector.MAC_ADDRESS, validators.mac_address),
-        (Detector.VIN, validators.vin),
+        (Detector.PAYMENT_CARD, digit_lead and n >= 13, validators.payment_card),
+        (Detector.IBAN, lead.isalpha(), validators.iban),
+        (Detector.UK_NINO, lead.isalpha(), validators.uk_nino),
+        (Detector.IP_ADDRESS, ":" in value or value.count(".") == 3, validators.ip_address),
+        (Detector.MAC_ADDRESS, n in (14, 17), validators.mac_address),
+        (Detector.VIN, value.isalnum(), validators.vin),
     )
-    hits.update((det, True) for det, check in checks if check(value))
+    hits.update((det, True) for det, possible, check in checks if possible and check(value))
 
 
 @dataclass(slots=True)
@@ -260,7 +288,7 @@ def evaluate_values(
         sample_size=n,
         distinct_ratio=distinct_ratio,
         types=tuple(_freeze(t, tallies[t]) for t in PiiType if t in tallies),
-        free_text=scan_free_text(cleaned, distinct_ratio=distinct_ratio, region=region),
+        free_text=scan_free_text(counts, distinct_ratio=distinct_ratio, region=region),
     )
 
 

@@ -228,8 +228,9 @@ class HyperSession:
     """One hyperd for a whole run; reads .hyper files given as paths or bytes.
 
     Use as a context manager (``with HyperSession() as hyper: ...``). Nothing starts until the
-    first file needs hyperd; :attr:`starts` counts how many times hyperd was started (a run
-    should start it at most once).
+    first file needs hyperd, or :meth:`prestart` is called; :attr:`starts` counts how many
+    times hyperd was started (a run should start it at most once). Not thread-safe: one thread
+    reads files (``prestart``'s own thread only starts hyperd).
     """
 
     _total_starts: ClassVar[int] = 0

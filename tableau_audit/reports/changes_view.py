@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tableau_audit.changes import ChangedFinding, RunChanges
-from tableau_audit.findings import AuditResult, Location, Severity
+from tableau_audit.findings import AuditResult, Finding, Location, Severity
+from tableau_audit.reports.places import Placed
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -28,8 +29,10 @@ __all__ = [
     "changes_to_dict",
     "changes_view",
     "console_parts",
+    "gone_placed",
     "headline",
     "markdown_blocks",
+    "present_changes",
     "rows",
 ]
 
@@ -99,6 +102,43 @@ def headline(changes: RunChanges) -> str:
     if counts["unchecked"]:
         text += f", {counts['unchecked']} not re-checked (their items could not be audited)"
     return text + "."
+
+
+def present_changes(result: AuditResult) -> dict[str, ChangedFinding]:
+    """This run's new and persisting findings by fingerprint; empty without a history."""
+    changes = result.changes
+    if changes is None:
+        return {}
+    return {f.fingerprint: f for f in (*changes.new, *changes.persisting)}
+
+
+def gone_placed(result: AuditResult) -> list[tuple[Placed, ChangedFinding]]:
+    """Resolved, then unchecked findings as rows of the machine formats (SARIF, CSV).
+
+    The finding is rebuilt from what the history stored (no XML line, no evidence); its
+    ``status`` is ``resolved`` or ``unchecked``, and its item is set when this run audited it.
+    """
+    changes = result.changes
+    if changes is None:
+        return []
+    items = {item.source: item for item in result.items}
+    gone: list[tuple[Placed, ChangedFinding]] = []
+    for changed in (*changes.resolved, *changes.unchecked):
+        finding = Finding(
+            rule_id=changed.rule_id,
+            severity=changed.severity,
+            message=changed.message,
+            location=Location(artifact=changed.artifact, object_path=changed.object_path),
+            fingerprint=changed.fingerprint,
+        )
+        placed = Placed(
+            finding=finding,
+            item=items.get(changed.artifact),
+            source=changed.artifact,
+            status=changed.change.value,
+        )
+        gone.append((placed, changed))
+    return gone
 
 
 def change_counts(result: AuditResult) -> dict[str, JsonValue]:

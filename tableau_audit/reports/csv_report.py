@@ -4,6 +4,11 @@ The TA901 finding of each skipped input is a row too (its item columns are empty
 the findings that do not gate, after the others: ``status`` says ``open``, ``suppressed`` (with
 the suppression's reason) or ``baseline``.
 
+With a run history (``--history``), ``change`` says ``new`` or ``persisting`` for each gating
+finding and ``first_seen`` when the history first recorded it; findings resolved since the last
+complete run follow as rows with ``status`` and ``change`` ``resolved``, then those of items this
+run could not audit (``unchecked``). Without a history both columns are empty.
+
 Cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return, or their full-width forms) get a leading ``'``: workbook and column names
 are attacker-controlled, and ``=HYPERLINK(...)`` in a column name must stay text (OWASP "CSV
@@ -16,7 +21,9 @@ import csv
 import io
 from collections.abc import Sequence
 
+from tableau_audit.changes import ChangedFinding
 from tableau_audit.findings import AuditResult, Severity
+from tableau_audit.reports.changes_view import gone_placed, present_changes
 from tableau_audit.reports.console import clean
 from tableau_audit.reports.places import SEPARATOR, Placed, placed_findings
 
@@ -36,6 +43,8 @@ COLUMNS: tuple[str, ...] = (
     "risk_level",
     "status",
     "suppression_reason",
+    "change",
+    "first_seen",
 )
 """Header row; columns may be added at the end, never removed or reordered."""
 
@@ -64,12 +73,16 @@ class CsvReporter:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(COLUMNS)
-        for placed in placed_findings(result, accepted=True):
-            writer.writerow([neutralise(cell) for cell in _row(placed)])
+        changed = present_changes(result)
+        rows = [
+            (p, changed.get(p.finding.fingerprint)) for p in placed_findings(result, accepted=True)
+        ]
+        for placed, change in (*rows, *gone_placed(result)):
+            writer.writerow([neutralise(cell) for cell in _row(placed, change)])
         return buffer.getvalue()
 
 
-def _row(placed: Placed) -> Sequence[str]:
+def _row(placed: Placed, changed: ChangedFinding | None) -> Sequence[str]:
     finding, item = placed.finding, placed.item
     location = finding.location
     return (
@@ -88,4 +101,6 @@ def _row(placed: Placed) -> Sequence[str]:
         item.risk.level.label if item is not None else "",
         placed.status,
         placed.reason,
+        changed.change.value if changed is not None else "",
+        changed.first_seen if changed is not None else "",
     )

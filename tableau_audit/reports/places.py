@@ -52,7 +52,8 @@ class Placed:
     source: str
     """The item's source, or the skipped input's path."""
     status: str = OPEN
-    """``open`` (gating), ``suppressed`` (accepted by configuration) or ``baseline``."""
+    """``open`` (gating), ``suppressed`` (accepted by configuration) or ``baseline``; with a run
+    history also ``resolved`` or ``unchecked`` (see ``changes_view.gone_placed``)."""
     reason: str = ""
     """The suppression's reason, for suppressed findings."""
 

@@ -15,9 +15,18 @@
 - Findings that do not gate stay results: a suppressed one carries an ``external`` suppression
   with the configured reason (code scanning then closes it), and when a baseline is in use every
   result has a ``baselineState`` (``unchanged`` for baseline findings, ``new`` for the others).
+- With a run history (``--history``), ``result.changes`` decides the ``baselineState`` of the
+  gating findings instead: ``new`` or ``unchanged`` (persisting) against the last complete run,
+  with ``provenance.firstDetectionTimeUtc`` and ``properties.change``/``firstSeen``. Baseline
+  findings stay ``unchanged`` and suppressed ones keep only their suppression. Resolved findings
+  follow as ``absent`` results with ``kind: pass`` and ``level: none`` (SARIF 3.27.9/3.27.10: the
+  rule ran and found no problem; a level other than ``none`` is only allowed for ``kind: fail``),
+  their severity kept in ``properties.severity``; findings of items this run could not audit are
+  carried over ``unchanged`` (``properties.change: unchecked``), so no viewer closes them.
 
 NOTE: no timestamps, so two runs over the same input give byte-identical files (house style:
-deterministic output); the invocation's start and end times are optional in SARIF.
+deterministic output); the invocation's start and end times are optional in SARIF. First-seen
+times come from the history, not from the clock.
 """
 
 from __future__ import annotations
@@ -30,7 +39,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from tableau_audit import __version__
+from tableau_audit.changes import Change, ChangedFinding
 from tableau_audit.findings import AuditResult, Finding, ItemReport, Severity
+from tableau_audit.reports.changes_view import change_counts, gone_placed, present_changes
 from tableau_audit.reports.interface import summarize
 from tableau_audit.reports.json import summary_to_dict
 from tableau_audit.reports.places import (
@@ -68,6 +79,13 @@ _LEAD_IN = re.compile(r"^\*\*[^*]+\*\*\s*")
 
 Json = dict[str, Any]
 
+_BASELINE_STATES = {
+    Change.NEW: "new",
+    Change.PERSISTING: "unchanged",
+    Change.UNCHECKED: "unchanged",
+    Change.RESOLVED: "absent",
+}
+
 
 class SarifReporter:
     """Renders an :class:`AuditResult` as one SARIF 2.1.0 log with one run."""
@@ -94,12 +112,16 @@ class SarifReporter:
 
 def sarif_log(result: AuditResult, catalogue: Mapping[str, Rule]) -> Json:
     """The whole SARIF document as plain dicts."""
-    placed = list(placed_findings(result, accepted=True))
-    rule_ids = sorted(set(result.rules_run) | {p.finding.rule_id for p in placed})
+    changed = present_changes(result)
+    placed = [
+        (p, changed.get(p.finding.fingerprint)) for p in placed_findings(result, accepted=True)
+    ]
+    placed += gone_placed(result)
+    rule_ids = sorted(set(result.rules_run) | {p.finding.rule_id for p, _ in placed})
     rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
     logical = _LogicalLocations()
     with_baseline = bool(result.baseline)
-    results = [_result(p, rule_index, logical, with_baseline) for p in placed]
+    results = [_result(p, c, rule_index, logical, with_baseline) for p, c in placed]
     run: Json = {
         "tool": {
             "driver": {
@@ -116,7 +138,7 @@ def sarif_log(result: AuditResult, catalogue: Mapping[str, Rule]) -> Json:
         "properties": {
             "complete": result.complete,
             "items": [_item_properties(item) for item in result.items],
-            "summary": summary_to_dict(summarize(result)),
+            "summary": {**summary_to_dict(summarize(result)), **change_counts(result)},
         },
     }
     if logical.nodes:
@@ -183,22 +205,29 @@ def _invocation(result: AuditResult) -> Json:
 
 
 def _result(
-    placed: Placed, rule_index: Mapping[str, int], logical: _LogicalLocations, with_baseline: bool
+    placed: Placed,
+    changed: ChangedFinding | None,
+    rule_index: Mapping[str, int],
+    logical: _LogicalLocations,
+    with_baseline: bool,
 ) -> Json:
     finding = placed.finding
     location: Json = {"physicalLocation": _physical(finding)}
     if placed.item is not None:
-        location["logicalLocations"] = [logical.add(placed.item, finding)]
+        location["logicalLocations"] = [logical.add(placed.item, finding.location.object_path)]
     properties: Json = {
         "severity": finding.severity.label,
         "security-severity": finding.severity.security_severity,
     }
     if placed.item is not None:
         properties["risk-level"] = placed.item.risk.level.label
+    resolved = changed is not None and changed.change is Change.RESOLVED
     sarif: Json = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index[finding.rule_id],
-        "level": finding.severity.sarif_level,
+        # NOTE: a resolved finding is no problem in this run: kind "pass" requires level "none".
+        **({"kind": "pass"} if resolved else {}),
+        "level": "none" if resolved else finding.severity.sarif_level,
         "message": {"text": finding.message},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
@@ -209,8 +238,19 @@ def _result(
         sarif["suppressions"] = [
             {"kind": "external", "status": "accepted", "justification": placed.reason}
         ]
+    elif placed.status == BASELINE:
+        sarif["baselineState"] = "unchanged"
+    elif changed is not None:
+        # NOTE: the history takes precedence over --baseline for gating findings: "new" then
+        # means new since the last complete run, which is what a nightly report is about.
+        sarif["baselineState"] = _BASELINE_STATES[changed.change]
+        sarif["provenance"] = {"firstDetectionTimeUtc": changed.first_seen}
+        properties["change"] = changed.change.value
+        properties["firstSeen"] = changed.first_seen
+        if changed.reopened:
+            properties["reopened"] = True
     elif with_baseline:
-        sarif["baselineState"] = "unchanged" if placed.status == BASELINE else "new"
+        sarif["baselineState"] = "new"
     return sarif
 
 
@@ -255,12 +295,12 @@ class _LogicalLocations:
         self.nodes: list[Json] = []
         self._index: dict[tuple[str, ...], int] = {}
 
-    def add(self, item: ItemReport, finding: Finding) -> Json:
-        """Store the finding's chain of nodes; return a reference to its innermost node."""
+    def add(self, item: ItemReport, object_path: tuple[str, ...]) -> Json:
+        """Store a finding's chain of nodes; return a reference to its innermost node."""
         # NOTE: qualified names start with the item's source, not its name: two workbooks may
         # share a name, and the schema wants the run's logical locations to be unique.
         steps = [(item.kind.value, item.name or item.source, item.source)]
-        steps += [(p.kind, p.name, p.name) for p in path_parts(finding.location.object_path)]
+        steps += [(p.kind, p.name, p.name) for p in path_parts(object_path)]
         key: tuple[str, ...] = ()
         parent: int | None = None
         qualified: list[str] = []

@@ -8,6 +8,7 @@ the files. The result carries hostile names (``<script>``, ``|``, backticks, ``=
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tableau_audit import __version__
+from tableau_audit.changes import Change, RunChanges, RunRef
 from tableau_audit.findings import (
     AuditResult,
     ExpiredSuppression,
@@ -26,7 +28,14 @@ from tableau_audit.findings import (
 )
 from tableau_audit.model import ArtifactKind
 from tableau_audit.rules.base import Rule
-from tests.factories import make_column, make_finding, make_item, make_result, make_skipped
+from tests.factories import (
+    make_changed,
+    make_column,
+    make_finding,
+    make_item,
+    make_result,
+    make_skipped,
+)
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "sarif-schema-2.1.0.json"
@@ -35,6 +44,11 @@ UPDATE_ENV = "TABLEAU_AUDIT_UPDATE_GOLDEN"
 HOSTILE_WORKBOOK = "Permits <script>alert(1)</script> | `x`"
 HOSTILE_COLUMN = "=cmd|' /C calc'!A0"
 SERVER_URL = "https://tableau.example.com/#/site/hr/workbooks/1234"
+GONE_URL = "https://tableau.example.com/#/site/hr/workbooks/5678"
+"""A workbook that was audited before and is no longer on the site."""
+NOW = "2026-11-26T02:00:00Z"
+"""This run's start in :func:`golden_result_with_changes` (first seen of brand-new findings)."""
+REFERENCE = RunRef(id=7, started="2026-11-25T02:00:00Z")
 
 
 def check_golden(name: str, text: str) -> None:
@@ -170,3 +184,57 @@ def golden_result() -> AuditResult:
             ),
         ),
     )
+
+
+def golden_result_with_changes() -> AuditResult:
+    """:func:`golden_result` in a nightly run compared with run 7 of its history.
+
+    New: the stored password, the skipped input's TA901 and the All Users finding (open once
+    before, resolved, back again). Persisting: the two unused columns. Resolved: a password on
+    another connection, and a hostile column of a workbook no longer on the site. Unchecked: a
+    finding of the input that could not be audited this time. Suppressed and baseline findings
+    take no part (they never gate). The lists are in ``changes.compare``'s order, worst first.
+    """
+    result = golden_result()
+    password, unused, mention = result.items[0].findings
+    (everyone,) = result.items[1].findings
+    skipped = result.skipped[0].finding
+    old_password = make_finding(
+        rule_id="TA301",
+        severity=Severity.HIGH,
+        message=f"A password is stored for connection 'old' of {HOSTILE_WORKBOOK!r}",
+        artifact=password.location.artifact,
+        object_path=("datasource:Permits", "connection:old", "attribute:password"),
+    )
+    gone = make_finding(
+        rule_id="TA101",
+        artifact=GONE_URL,
+        object_path=("datasource:Old", f"column:{HOSTILE_COLUMN}"),
+        message=f"Confidential column {HOSTILE_COLUMN!r} in 'Old' is never used",
+    )
+    unchecked = make_finding(
+        rule_id="TA101",
+        artifact=result.skipped[0].source,
+        object_path=("datasource:Sales", "column:Email"),
+        message="Confidential column 'Email' in 'Sales' is never used",
+    )
+    earlier, long_ago = "2026-11-20T02:00:00Z", "2026-09-01T02:00:00Z"
+    changes = RunChanges(
+        reference=REFERENCE,
+        run_id=8,
+        new=(
+            make_changed(password, Change.NEW, first_seen=NOW),
+            make_changed(skipped, Change.NEW, first_seen=NOW),
+            make_changed(everyone, Change.NEW, first_seen=long_ago, reopened=True),
+        ),
+        persisting=(
+            make_changed(unused, Change.PERSISTING, first_seen=earlier),
+            make_changed(mention, Change.PERSISTING, first_seen=earlier),
+        ),
+        resolved=(
+            make_changed(old_password, Change.RESOLVED, first_seen=long_ago),
+            make_changed(gone, Change.RESOLVED, first_seen=earlier),
+        ),
+        unchecked=(make_changed(unchecked, Change.UNCHECKED, first_seen=earlier),),
+    )
+    return dataclasses.replace(result, changes=changes)

@@ -56,6 +56,8 @@ def test_one_row_per_finding_in_report_order_skipped_inputs_included() -> None:
         "risk_level": "high",
         "status": "open",
         "suppression_reason": "",
+        "change": "",
+        "first_seen": "",
     }
     server = rows[3]
     assert (server["source"], server["project"], server["risk_level"]) == (

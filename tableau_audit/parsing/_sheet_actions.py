@@ -133,7 +133,7 @@ def _caption_references(
     """Highlight actions name fields by caption, comma-separated (``all`` means every field)."""
     captions = {caption.strip() for caption in value.split(",")} - {"", "all"}
     for datasource in sources:
-        by_caption = resolver.field_captions.get(datasource, {})
+        by_caption = resolver.field_captions(datasource)
         for caption in captions:
             name = by_caption.get(caption)
             if name is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -117,17 +117,22 @@ class RefResolver:
     """Per data source, column-instance name → column name."""
     known: dict[str, frozenset[str]]
     """Per data source, every field name it defines."""
-    field_captions: dict[str, dict[str, str]]
-    """Per data source, field caption → field name (highlight actions name fields by caption)."""
     pseudo: dict[str, frozenset[str]]
     """Per data source, generated action/tooltip filter groups (never references)."""
     dependencies: dict[etree._Element, list[tuple[str, str]]] = field(default_factory=dict)
     """Per ``datasource-dependencies`` element indexed, the ``(datasource, field)`` pairs its
     columns and column instances name (read once for the index and the sheet)."""
+    datasources: Sequence[Datasource] = ()
+    named: list[tuple[str, str, etree._Element]] = field(default_factory=list)
+    """``(data source, field name, element)`` of every named ``column``/``group`` the index
+    read, in order; their captions are read only if an action names fields by caption."""
     _resolved: dict[tuple[str, str], tuple[tuple[str, str], FieldRef] | None] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
     """Raw reference → resolved one; a workbook names the same fields in sheet after sheet."""
+    _field_captions: dict[str, dict[str, str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def datasource(self, name: str) -> str | None:
         """Internal name of the data source ``name`` designates (internal name or caption)."""
@@ -144,6 +149,13 @@ class RefResolver:
         if base in self.known.get(datasource, ()):
             return base
         return None
+
+    def field_captions(self, datasource: str) -> Mapping[str, str]:
+        """Field caption → field name in ``datasource`` (highlight actions name fields by
+        caption); the first field with a caption wins, data-source fields first."""
+        if datasource not in self._field_captions:
+            self._field_captions[datasource] = _read_captions(datasource, self)
+        return self._field_captions[datasource]
 
     def resolve(self, raw: Iterable[tuple[str, str]]) -> tuple[FieldRef, ...]:
         """Resolve, drop pseudo-fields and unknown names, de-duplicate keeping order."""
@@ -184,20 +196,26 @@ _ALL_DEPENDENCIES = etree.XPath(
 paths, because a descendant search walks the whole multi-megabyte tree."""
 
 
+@dataclass(slots=True)
+class _Index:
+    """What :func:`build_resolver` collects while it reads the workbook."""
+
+    known: dict[str, set[str]] = field(default_factory=dict)
+    instances: dict[str, dict[str, str]] = field(default_factory=dict)
+    local_names: dict[str, str | None] = field(default_factory=dict)
+    """Raw name → :func:`local_name` of it: the same names recur in every sheet's deps."""
+    named: list[tuple[str, str, etree._Element]] = field(default_factory=list)
+
+
 def build_resolver(root: etree._Element, datasources: Sequence[Datasource]) -> RefResolver:
     """Index the names, instances and fields of every data source of the workbook ``root``."""
     captions: dict[str, str] = {}
-    instances: dict[str, dict[str, str]] = {}
-    known: dict[str, set[str]] = {}
-    field_captions: dict[str, dict[str, str]] = {}
+    index = _Index()
     pseudo: dict[str, set[str]] = {}
     for ds in datasources:
-        names = known.setdefault(ds.name, set())
-        by_caption = field_captions.setdefault(ds.name, {})
+        names = index.known.setdefault(ds.name, set())
         items: list[Column | Calculation | Group] = [*ds.columns, *ds.calculations, *ds.groups]
-        for item in items:
-            names.add(item.name)
-            by_caption.setdefault(item.caption or item.name, item.name)
+        names.update(item.name for item in items)
         if ds.caption and ds.caption != ds.name:
             captions.setdefault(ds.caption, ds.name)
     for element in root.iterfind("datasources/datasource"):
@@ -205,25 +223,26 @@ def build_resolver(root: etree._Element, datasources: Sequence[Datasource]) -> R
         caption = element.get("caption")
         if caption and caption != name:
             captions.setdefault(caption, name)
-        _index_fields(element, name, known, instances, field_captions)
+        _index_fields(element, name, index)
         pseudo[name] = {
             group_name
             for group in element.iterfind("group")
             if group.get(_AUTO_COLUMN) == _SHEET_LINK
             and (group_name := local_name(group.get("name", ""))) is not None
         }
-    known.setdefault(PARAMETERS, set())
-    dependencies = {
-        deps: _index_fields(deps, deps.get("datasource", ""), known, instances, field_captions)
-        for deps in cast("list[etree._Element]", _ALL_DEPENDENCIES(root))
-    }
+    index.known.setdefault(PARAMETERS, set())
+    dependencies: dict[etree._Element, list[tuple[str, str]]] = {}
+    for deps in cast("list[etree._Element]", _ALL_DEPENDENCIES(root)):
+        datasource = deps.get("datasource", "")
+        dependencies[deps] = _index_fields(deps, datasource, index)
     return RefResolver(
         captions=captions,
-        instances=instances,
-        known={name: frozenset(fields) for name, fields in known.items()},
-        field_captions=field_captions,
+        instances=index.instances,
+        known={name: frozenset(fields) for name, fields in index.known.items()},
         pseudo={name: frozenset(names) for name, names in pseudo.items() if names},
         dependencies=dependencies,
+        datasources=datasources,
+        named=index.named,
     )
 
 
@@ -244,36 +263,38 @@ def dependency_references(deps: etree._Element) -> list[tuple[str, str]]:
     return found
 
 
-def _index_fields(
-    parent: etree._Element,
-    datasource: str,
-    known_by_source: dict[str, set[str]],
-    instances: dict[str, dict[str, str]],
-    field_captions: dict[str, dict[str, str]],
-) -> list[tuple[str, str]]:
+def _cached_local_name(cache: dict[str, str | None], raw: str) -> str | None:
+    if raw in cache:
+        return cache[raw]
+    name = cache[raw] = local_name(raw)
+    return name
+
+
+def _index_fields(parent: etree._Element, datasource: str, index: _Index) -> list[tuple[str, str]]:
     """Fields and instances declared directly under a ``datasource`` or its deps in a sheet.
 
     Returns what :func:`dependency_references` returns for ``parent``, from the same walk.
     """
-    known = known_by_source.setdefault(datasource, set())
+    known = index.known.setdefault(datasource, set())
+    cache = index.local_names
     found: list[tuple[str, str]] = []
     for child in parent:
         tag = child.tag
         if tag == "column" or tag == "group":
-            name = local_name(child.get("name", ""))
+            name = _cached_local_name(cache, child.get("name", ""))
             if name is not None:
                 known.add(name)
-                caption = child.get("caption") or name
-                field_captions.setdefault(datasource, {}).setdefault(caption, name)
+                index.named.append((datasource, name, child))
                 if tag == "column":
                     found.append((datasource, name))
         elif tag == "column-instance":
-            column = local_name(child.get("column", ""))
-            instance = local_name(child.get("name", ""))
-            if column is not None:
-                found.append((datasource, column))
-            if column is not None and instance is not None:
-                instances.setdefault(datasource, {}).setdefault(instance, column)
+            column = _cached_local_name(cache, child.get("column", ""))
+            if column is None:
+                continue
+            found.append((datasource, column))
+            instance = _cached_local_name(cache, child.get("name", ""))
+            if instance is not None:
+                index.instances.setdefault(datasource, {}).setdefault(instance, column)
                 known.add(column)
         elif tag == "connection":
             # NOTE: pre-10 files keep calcs in connection/calculations (tableau-format.md §8).
@@ -282,3 +303,18 @@ def _index_fields(
                 if name is not None:
                     known.add(name)
     return found
+
+
+def _read_captions(datasource: str, resolver: RefResolver) -> dict[str, str]:
+    """Field caption → name in ``datasource``: the model's fields, then the ``column``/``group``
+    children of its data-source elements and deps, in :func:`build_resolver`'s order."""
+    by_caption: dict[str, str] = {}
+    for ds in resolver.datasources:
+        if ds.name == datasource:
+            items: list[Column | Calculation | Group] = [*ds.columns, *ds.calculations, *ds.groups]
+            for item in items:
+                by_caption.setdefault(item.caption or item.name, item.name)
+    for source, name, element in resolver.named:
+        if source == datasource:
+            by_caption.setdefault(element.get("caption") or name, name)
+    return by_caption

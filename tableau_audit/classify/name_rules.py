@@ -14,8 +14,9 @@ type, and 0.6-0.7 for names that are only often the type (``income``, ``latitude
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tableau_audit.classify.types import PiiType, Tier
 
@@ -39,11 +40,20 @@ class NameRule:
     """The match does not count when the token just before it is one of these."""
     datatypes: frozenset[str] | None = None
     """When set, the rule applies only to these datatype kinds (``number``, ``text``, ...)."""
-    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        compiled = re.compile(rf"(?<![^ ])(?:{self.pattern})(?![^ ])")
-        object.__setattr__(self, "regex", compiled)
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The pattern on whole tokens of the joined name, compiled on first use."""
+        return token_regex(self.pattern)
+
+
+# NOTE: compiled on first use rather than at import: most runs meet a few rules, and compiling
+# all of them cost ~15 ms of every start (issue 2). Bounded; keyed by a rule pattern (or the
+# alternation of several, see names.py), never by a name or a value.
+@functools.lru_cache(maxsize=256)
+def token_regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` matched on whole tokens of a joined name: ``ssn`` never in ``lessnumber``."""
+    return re.compile(rf"(?<![^ ])(?:{pattern})(?![^ ])")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

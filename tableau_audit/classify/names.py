@@ -16,6 +16,7 @@ applies the policy's threshold.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -130,6 +131,9 @@ def _words(text: str) -> list[str]:
     return _merge_email([w.lower() for w in _WORD.findall(_CAMEL.sub(" ", text))])
 
 
+# NOTE: a bounded cache of a pure function of a name (never a value): the same names and
+# data-source captions recur across the columns and workbooks of a run (issue 2, scan speed).
+@functools.lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, ...]:
     merged = _words(text)
     out: list[str] = []
@@ -207,7 +211,8 @@ def classify_name(
         tokens = _tokens(base)
         if not tokens:
             continue
-        user.extend(_user_matches(tokens, tuple(_words(base)), source, policy))
+        if policy.extra_patterns:
+            user.extend(_user_matches(tokens, tuple(_words(base)), source, policy))
         context_tokens = shared_context | _context_tokens(suffix)
         builtin.extend(_rule_matches(tokens, source, kind, context_tokens, policy))
     candidates = user or builtin
@@ -217,6 +222,7 @@ def classify_name(
     return max(candidates, key=lambda m: (m.score, m.tier))
 
 
+@functools.lru_cache(maxsize=256)
 def _context_tokens(text: str) -> frozenset[str]:
     tokens = _tokens(text[:MAX_NAME_LENGTH]) if text else ()
     singular = (t[:-1] for t in tokens if t.endswith("s") and len(t) > 3)
@@ -254,7 +260,24 @@ def _rule_matches(
     policy: Policy,
 ) -> Iterator[NameMatch]:
     joined = " ".join(tokens)
-    for rule in nr.RULES:
+    if nr.token_regex(_ANY_RULE).search(joined) is None:
+        return
+    for pattern, rules in _RULE_RUNS:
+        if nr.token_regex(pattern).search(joined) is None:
+            continue
+        yield from _group_matches(rules, tokens, joined, source, kind, context, policy)
+
+
+def _group_matches(
+    rules: tuple[nr.NameRule, ...],
+    tokens: tuple[str, ...],
+    joined: str,
+    source: str,
+    kind: str,
+    context: frozenset[str],
+    policy: Policy,
+) -> Iterator[NameMatch]:
+    for rule in rules:
         if rule.datatypes is not None and kind not in rule.datatypes:
             continue
         for found in rule.regex.finditer(joined):
@@ -279,6 +302,30 @@ def _rule_matches(
                 rule=rule.pattern,
                 reasons=reasons,
             )
+
+
+def _alternation(rules: Iterable[nr.NameRule]) -> str:
+    return "|".join(f"(?:{rule.pattern})" for rule in rules)
+
+
+def _rule_runs() -> tuple[tuple[str, tuple[nr.NameRule, ...]], ...]:
+    runs: list[list[nr.NameRule]] = []
+    for rule in nr.RULES:
+        if runs and runs[-1][0].pii_type is rule.pii_type:
+            runs[-1].append(rule)
+        else:
+            runs.append([rule])
+    return tuple((_alternation(run), tuple(run)) for run in runs)
+
+
+# NOTE: searching ``(?<![^ ])(?:A|B)(?![^ ])`` finds a match exactly when searching for ``A``
+# or for ``B`` (between the same token boundaries) does: the alternation backtracks through
+# every branch at every position. So a name that no rule matches (most names) costs one search
+# instead of one per rule, and a name that matches runs only the rules of its run of same-type
+# rules, still in the order of name_rules.RULES, which decides ties (issue 2, scan speed). No
+# rule pattern has a backreference or an inline flag, which joining would renumber or spread.
+_ANY_RULE = _alternation(nr.RULES)
+_RULE_RUNS = _rule_runs()
 
 
 def _assess(

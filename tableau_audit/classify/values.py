@@ -210,15 +210,19 @@ def _detect_formatted(value: str, hits: dict[Detector, bool], region: str) -> No
         strong = validators.phone(value, region)
         if strong is not None:
             hits[Detector.PHONE] = strong
-    checks = (
-        (Detector.PAYMENT_CARD, digit_lead and n >= 13, validators.payment_card),
-        (Detector.IBAN, lead.isalpha(), validators.iban),
-        (Detector.UK_NINO, lead.isalpha(), validators.uk_nino),
-        (Detector.IP_ADDRESS, ":" in value or value.count(".") == 3, validators.ip_address),
-        (Detector.MAC_ADDRESS, n in (14, 17), validators.mac_address),
-        (Detector.VIN, value.isalnum(), validators.vin),
-    )
-    hits.update((det, True) for det, possible, check in checks if possible and check(value))
+    if digit_lead and n >= 13 and validators.payment_card(value):
+        hits[Detector.PAYMENT_CARD] = True
+    if lead.isalpha():
+        if validators.iban(value):
+            hits[Detector.IBAN] = True
+        if validators.uk_nino(value):
+            hits[Detector.UK_NINO] = True
+    if (":" in value or value.count(".") == 3) and validators.ip_address(value):
+        hits[Detector.IP_ADDRESS] = True
+    if n in (14, 17) and validators.mac_address(value):
+        hits[Detector.MAC_ADDRESS] = True
+    if value.isalnum() and validators.vin(value):
+        hits[Detector.VIN] = True
 
 
 @dataclass(slots=True)
@@ -260,14 +264,8 @@ def evaluate_values(
     date-of-birth age range (0-120 years, not in the future). NULLs and empty strings must
     already be gone; surrounding whitespace is ignored.
     """
-    cleaned = [v.strip() for v in values]
-    cleaned = [v for v in cleaned if v]
-    if datatype.lower() in _DECIMAL_TYPES:
-        # NOTE: Hyper renders an integral NUMERIC/DOUBLE as ``123456789.00``: drop the zero scale
-        # so an id or phone number stored as a decimal is judged by its digits.
-        cleaned = [_ZERO_SCALE_RE.sub("", v) for v in cleaned]
-    n = len(cleaned)
-    counts = Counter(cleaned)
+    counts = _count(values, datatype)
+    n = sum(counts.values())
     distinct_ratio = len(counts) / n if n else 0.0
     if not n or datatype.lower() in _BOOLEAN_TYPES:
         return ValueEvidence(sample_size=n, distinct_ratio=distinct_ratio)
@@ -277,6 +275,8 @@ def evaluate_values(
     # NOTE: each distinct value is validated once (categories, flags and codes repeat a lot);
     # Counter keeps first-seen order, so exemplars stay deterministic.
     for value, count in counts.items():
+        if len(value) < 7 and value.isdigit():
+            continue  # a number of fewer than 7 digits meets no validator (_detect_bare_digits)
         hits = _detect(value, is_date_type=is_date_type, region=region, today=anchor)
         by_type: dict[PiiType, dict[Detector, bool]] = {}
         for det, strong in hits.items():
@@ -290,6 +290,21 @@ def evaluate_values(
         types=tuple(_freeze(t, tallies[t]) for t in PiiType if t in tallies),
         free_text=scan_free_text(counts, distinct_ratio=distinct_ratio, region=region),
     )
+
+
+def _count(values: Sequence[str], datatype: str) -> Counter[str]:
+    """Occurrences of each distinct stripped, non-empty value, in first-seen order."""
+    counts = Counter(map(str.strip, values))
+    counts.pop("", None)
+    if datatype.lower() not in _DECIMAL_TYPES:
+        return counts
+    # NOTE: Hyper renders an integral NUMERIC/DOUBLE as ``123456789.00``: drop the zero scale
+    # so an id or phone number stored as a decimal is judged by its digits. Merging the counts
+    # keeps the first-seen order of the merged values.
+    merged: Counter[str] = Counter()
+    for value, count in counts.items():
+        merged[_ZERO_SCALE_RE.sub("", value)] += count
+    return merged
 
 
 def _freeze(pii_type: PiiType, tally: _Tally) -> TypeEvidence:

@@ -64,6 +64,10 @@ class _Gate:
 
     def national_numbers(self, digits: str) -> set[str]:
         """``digits`` and every suffix that prefix removals during parsing can leave."""
+        if not digits.startswith(self.country_code) and not any(
+            p.match(digits) for p in self.national_prefixes
+        ):
+            return {digits}  # nothing to remove: the common case
         found = {digits}
         frontier = [digits]
         for _ in range(_MAX_REMOVALS):
@@ -84,12 +88,15 @@ def may_be_valid(value: str, region: str) -> bool:
 
     ``value`` has already passed the phone validator's own shape checks.
     """
-    if not value.isascii() or _PLAIN_RE.fullmatch(value) is None:
+    if not value.isascii():
+        return True
+    plain = value.isdigit()
+    if not plain and _PLAIN_RE.fullmatch(value) is None:
         return True
     gate = _gate(region.upper())
     if gate is None:
         return True
-    digits = _NOT_DIGIT_RE.sub("", value)
+    digits = value if plain else _NOT_DIGIT_RE.sub("", value)
     if not digits or gate.idd.match(digits) is not None:
         return True
     return any(gate.fits(national) for national in gate.national_numbers(digits))

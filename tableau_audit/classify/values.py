@@ -199,7 +199,8 @@ def _detect_formatted(value: str, hits: dict[Detector, bool], region: str) -> No
     n = len(value)
     lead = value[0]
     digit_lead = lead.isdigit()
-    if digit_lead and 9 <= n <= 11:
+    # NOTE: 11 characters: a 9-character SSN or SIN without delimiters is all digits (bare path).
+    if digit_lead and n == 11:
         delimited = (
             (Detector.SSN, validators.ssn(value)),
             (Detector.ITIN, validators.itin(value)),

@@ -27,7 +27,9 @@ __all__ = ["parse_xml"]
 
 logger = logging.getLogger(__name__)
 
-_FCP = b"_.fcp."
+_FCP = re.compile(rb"_\.fcp\.")
+"""Where a prefix starts. NOTE: the regex engine's search for this literal is faster than
+``bytes in`` (which the document's many ``.``/``n``/``0`` bytes slow down)."""
 # NOTE: the prefixes are rewritten in the bytes before parsing, because a Python (or XPath)
 # walk over every element and attribute of a multi-megabyte workbook costs as much as the
 # parse itself. XML names cannot contain quotes, spaces, '=', '/' or '>', and attribute values
@@ -93,7 +95,7 @@ def parse_xml(data: bytes, artifact: str) -> etree._Element:
         raise ParseError(
             artifact, "the XML declares a document type (DTD); Tableau files never do, refused"
         )
-    has_fcp = _FCP in data
+    has_fcp = _FCP.search(data) is not None
     if has_fcp:
         data = _rewrite_fcp(data)
     try:

@@ -324,3 +324,35 @@ def test_escaped_and_xml_special_names() -> None:
         (DS, 'R&D <"x">'),
         (DS, "R&D <'x'>"),
     }
+
+
+def test_highlight_captions_are_looked_up_in_the_action_source_only() -> None:
+    # "Region" is a caption in both data sources (a deps column of DS2 renames Target); the
+    # action's source is DS2, so only DS2's fields count, and the model's own field (Target
+    # captioned "Target") wins over a later deps caption for the same text.
+    body = f"""<worksheets>{
+        worksheet(
+            "A",
+            f'''
+      <datasource-dependencies datasource='{DS2}'>
+        <column caption='Region' name='[Target]' />
+        <column caption='Target' name='[Plan]' />
+      </datasource-dependencies>''',
+        )
+    }</worksheets>
+      <actions>
+      <action caption='Hl' name='[Action1]'>
+        <source datasource='{DS2}' type='sheet' />
+        <command command='tsc:brush'><param name='field-captions' value='Region,Target' />
+        </command>
+      </action></actions>"""
+    (action,) = parse(body).actions
+    assert [(ref.datasource, ref.field) for ref in action.references] == [(DS2, "Target")]
+
+
+def test_the_same_reference_in_several_sheets_resolves_alike() -> None:
+    view = f"""<rows>[{DS}].[yr:Hiredate:ok]</rows><cols>[{DS}].[Salary] [{DS}].[Nope]</cols>"""
+    parts = parse(f"<worksheets>{worksheet('A', view)}{worksheet('B', view)}</worksheets>")
+    assert [list(sheet.references) for sheet in parts.worksheets] == [
+        [FieldRef(datasource=DS, field="Hiredate"), FieldRef(datasource=DS, field="Salary")]
+    ] * 2

@@ -24,6 +24,7 @@ from tableau_audit.model import (
 )
 from tableau_audit.parsing import load_file
 from tableau_audit.parsing.detect import HYPER_MAGIC, TDE_MAGIC
+from tableau_audit.parsing.extract import column_records
 from tableau_audit.parsing.twb import build_workbook, release_of
 from tableau_audit.parsing.xml import parse_xml
 
@@ -602,3 +603,33 @@ def test_extract_diagnostics(tmp_path: Path) -> None:
             "the extract file of data source 'Gone' is missing from the package",
         ),
     ]
+
+
+def test_column_records_read_only_their_own_field_children() -> None:
+    conn = parse_xml(
+        b"""<connection class='postgres'><metadata-records>
+  <metadata-record class='column'>
+    <remote-name>a</remote-name><local-name>[A]</local-name><local-name>[A2]</local-name>
+    <attributes><attribute name='x'><remote-name>nested</remote-name></attribute></attributes>
+  </metadata-record>
+  <metadata-record class='capability'><local-name>[Cap]</local-name></metadata-record>
+  <metadata-record class='measure'><local-name>[M]</local-name><parent-name /></metadata-record>
+</metadata-records><local-name>[Stray]</local-name></connection>""",
+        "x",
+    )
+    # The last duplicate child wins, as in a dict of children; nested and stray names are not
+    # fields of a record; an empty child reads as "".
+    assert column_records(conn, frozenset({"column", "measure"})) == [
+        {"line": "2", "remote-name": "a", "local-name": "[A2]"},
+        {"line": "7", "local-name": "[M]", "parent-name": ""},
+    ]
+
+
+def test_a_column_with_two_calculations_uses_the_first() -> None:
+    doc = f"""<datasource name='{DS}'>
+      <column name='[C]' caption='C'><calculation class='tableau' formula='1' />
+        <calculation class='tableau' formula='2' /></column>
+      <column name='[D]' datatype='string' /></datasource>""".encode()
+    (ds,) = build_workbook(parse_xml(doc, "x.tds"), source="x.tds", name="x").datasources
+    assert [(c.name, c.formula) for c in ds.calculations] == [("C", "1")]
+    assert [c.name for c in ds.columns] == ["D"]

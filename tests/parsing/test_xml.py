@@ -127,3 +127,20 @@ def test_libxml2_safety_limits_stay_on(doc: bytes) -> None:
 def test_undeclared_entity() -> None:
     with pytest.raises(ParseError, match=r"undeclared entity \(line 1, column 16\)"):
         parse_xml(b"<workbook>&foo;</workbook>", "x.twb")
+
+
+def test_blank_text_between_elements_is_dropped_and_real_text_kept() -> None:
+    # Indentation is never read; texts of leaf elements and of mixed content are.
+    doc = b"""<workbook>
+  <relation type='text'>  </relation>
+  <relation type='text'>SELECT 1</relation>
+  <formatted-text><run>Sales </run><run> </run></formatted-text>
+  <p>x <b/> <i/></p>
+</workbook>"""
+    root = parse_xml(doc, "x")
+    blank, sql, text, mixed = root
+    assert (root.text, blank.tail) == (None, None)
+    assert (blank.text, sql.text) == ("  ", "SELECT 1")
+    assert [run.text for run in text] == ["Sales ", " "]
+    assert (mixed.text, mixed[0].tail) == ("x ", " ")
+    assert (line_of(sql), line_of(mixed)) == (3, 5)

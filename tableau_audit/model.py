@@ -12,7 +12,7 @@ secrets are described by :class:`StoredSecret` (kind, place, masked form) only.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 class ArtifactKind(str, enum.Enum):
@@ -340,7 +340,6 @@ class Workbook:
     diagnostics: tuple[Diagnostic, ...] = ()
     project: str | None = None
     item_id: str | None = None
-    document_line_count: int | None = field(default=None, compare=False)
     server: ServerItem | None = None
     """How the server describes the item (permissions, views, connections); None for local files."""
 

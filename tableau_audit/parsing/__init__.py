@@ -153,7 +153,7 @@ def _load(
             raise ParseError(artifact, "the XML document is larger than the parser's limit")
         data = handle.read()
         root = parse_xml(data, artifact)
-        return build_workbook(root, source=artifact, name=name, line_count=_lines(data))
+        return build_workbook(root, source=artifact, name=name)
     if fmt is FileFormat.PACKAGE:
         package = Package(handle, artifact, limits)
         data = package.read_document()
@@ -161,19 +161,13 @@ def _load(
             root = parse_xml(data, artifact)
         except ParseError as exc:
             raise ParseError(artifact, f"{package.document_path}: {exc.reason}") from None
-        workbook = build_workbook(
-            root, source=artifact, name=name, package=package, line_count=_lines(data)
-        )
+        workbook = build_workbook(root, source=artifact, name=name, package=package)
         return _with_inventories(workbook, package, reading)
     if fmt is FileFormat.HYPER:
         return _standalone_hyper(path, artifact, reading)
     if fmt is FileFormat.UNKNOWN:
         raise ParseError(artifact, unknown_reason(head))
     raise ParseError(artifact, _REASONS[fmt])
-
-
-def _lines(data: bytes) -> int:
-    return data.count(b"\n") + 1
 
 
 def _standalone_hyper(path: Path, artifact: str, reading: _Reading) -> Workbook:

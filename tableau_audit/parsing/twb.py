@@ -41,7 +41,6 @@ def build_workbook(
     source: str,
     name: str,
     package: Package | None = None,
-    line_count: int | None = None,
 ) -> Workbook:
     """Build the model of one document. ``source`` is the artifact as the user named it."""
     kind = _KINDS.get(root.tag)
@@ -78,7 +77,6 @@ def build_workbook(
         package=package.members if package is not None else (),
         secrets=tuple(secrets),
         diagnostics=(*diagnostics, *extract_diagnostics(datasources)),
-        document_line_count=line_count,
     )
 
 

@@ -54,15 +54,24 @@ from tableau_audit.usage import DatasourceUsage, compute_usage
 
 logger = logging.getLogger(__name__)
 
+FILES_READ_AHEAD = 3
+"""How many files past the current one may have their extracts read already (:func:`audit`).
+
+One is not enough on the corpus: a run of files with large extracts outpaces the worker while
+XML-only files leave it idle. Only sampled values are held for the files in flight (the extract
+bytes are dropped once read), so memory stays small.
+"""
+
 
 def audit(
     paths: Sequence[Path], config: AuditConfig, *, rules: Sequence[Rule] = ALL_RULES
 ) -> AuditResult:
     """Audit local files and directories. Unreadable inputs become TA901 + ``skipped``.
 
-    Files are audited one after the other, in order. Their extracts are read one file ahead on
-    a worker thread (:class:`ReadAhead`): hyperd answers for the next file while this thread
-    parses and classifies the current one. The result is the same as a sequential run's.
+    Files are audited one after the other, in order. Their extracts are read up to
+    :data:`FILES_READ_AHEAD` files ahead on a worker thread (:class:`ReadAhead`): hyperd answers
+    for the next files while this thread parses and classifies the current one. The result is
+    the same as a sequential run's.
     """
     files, unreadable = collect_paths(paths)
     items: list[ItemReport] = []
@@ -71,7 +80,7 @@ def audit(
     size = config.policy.sample_size
     with HyperSession() as session, ReadAhead(session, sample_size=size) as hyper:
         for index, (path, source) in enumerate(zip(files, sources, strict=True)):
-            for ahead in range(index, min(index + 2, len(files))):  # this file and the next
+            for ahead in range(index, min(index + 1 + FILES_READ_AHEAD, len(files))):
                 hyper.queue(files[ahead], display=sources[ahead])
             outcome = _audit_file(path, source, config, rules, hyper)
             hyper.release(source)  # NOTE: its sampled values must not outlive its audit

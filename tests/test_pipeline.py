@@ -24,7 +24,7 @@ from tableau_audit.findings import ItemReport, Skipped
 from tableau_audit.model import HyperInventory
 from tableau_audit.parsing import load_item
 from tableau_audit.parsing.hyper import HyperSession, ValueSample
-from tableau_audit.parsing.read_ahead import ReadAhead
+from tableau_audit.parsing.read_ahead import SWITCH_INTERVAL, ReadAhead
 from tableau_audit.reports import REPORTERS
 from tableau_audit.rules import ALL_RULES
 from tableau_audit.sources.local import collect_paths
@@ -187,3 +187,10 @@ def test_close_right_after_prestart_stops_hyperd_and_removes_its_directory() -> 
     assert _hyperd_children() == before
     session.prestart()  # closed: nothing starts again
     assert session.temp_dir is None
+
+
+def test_the_switch_interval_is_lowered_while_reading_ahead_and_restored() -> None:
+    before = sys.getswitchinterval()
+    with HyperSession() as session, ReadAhead(session, sample_size=SAMPLE_SIZE):
+        assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
+    assert sys.getswitchinterval() == before

@@ -34,8 +34,11 @@ def classify_column(
     name-only. With sampled values (cast to text), the name signal and the value evidence are
     weighed together by :func:`tableau_audit.classify.scoring.classify_values`.
     """
-    if policy.allows_datasource(datasource_caption) or policy.allows_column(
-        datasource_caption, (name, remote_name, caption)
+    # NOTE: most policies have no allow-list; skip building the glob candidates per column then.
+    allow_lists = policy.allow_datasources or policy.allow_columns
+    if allow_lists and (
+        policy.allows_datasource(datasource_caption)
+        or policy.allows_column(datasource_caption, (name, remote_name, caption))
     ):
         return None
     match = classify_name(

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import logging
 import os
 import stat
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -90,7 +90,58 @@ def verbose_option(func: F) -> F:
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class LazyCommand:
+    """A command whose module is imported only when the command runs (or its help shows)."""
+
+    module: str
+    """The module that defines the command and registers it on :data:`cli` when imported."""
+    summary: str
+    """The command's help text (its docstring), for ``tableau-audit --help``."""
+
+
+LAZY_COMMANDS: Mapping[str, LazyCommand] = {
+    "history": LazyCommand(
+        module="tableau_audit.cli_history",
+        summary="List past runs of a nightly audit: status, items, findings, "
+        "new/resolved and trend.",
+    ),
+    "server": LazyCommand(
+        module="tableau_audit.cli_server",
+        summary="Audit a Tableau Server / Cloud site: content, permissions and download rights.",
+    ),
+}
+"""Server-side commands: a local ``scan`` never imports them (cold start, issue 2)."""
+
+
+class LazyGroup(click.Group):
+    """A group that imports the modules of :data:`LAZY_COMMANDS` only on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, loaded or not, sorted by name."""
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, importing its module first when it is a lazy one."""
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            importlib.import_module(LAZY_COMMANDS[cmd_name].module)  # registers itself
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands section of ``--help``, without importing the lazy commands."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, self._short_help(name, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _short_help(self, name: str, limit: int) -> str:
+        # NOTE: a stand-in command shortens the summary exactly as click shortens a docstring.
+        command = self.commands.get(name) or click.Command(name, help=LAZY_COMMANDS[name].summary)
+        return command.get_short_help_str(limit)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="tableau-audit")
 def cli() -> None:
     """Audit Tableau workbooks for confidential data and stored secrets."""
@@ -248,6 +299,8 @@ def write_atomic(path: Path, text: str) -> None:
         with path.open("w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         return
+    import tempfile  # NOTE: only for -o; a report on stdout does not pay for its import
+
     mode = _target_mode(path)
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -297,8 +350,3 @@ def setup_logging(verbose: int) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point of the ``tableau-audit`` console script."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="tableau-audit")
-
-
-# NOTE: imported last: the `server` command builds on the helpers above and registers itself.
-from tableau_audit import cli_history as _cli_history  # noqa: E402, F401
-from tableau_audit import cli_server as _cli_server  # noqa: E402, F401

@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
 import re
 import sys
 from collections.abc import Callable, Collection, Mapping
@@ -435,6 +434,8 @@ def _no_secrets(table: Mapping[str, object], where: _Where) -> None:
 def _keys(table: Mapping[str, object], allowed: tuple[str, ...], where: _Where) -> None:
     for key in table:
         if key not in allowed:
+            import difflib  # NOTE: only for a misspelt key; a valid config does not load it
+
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise where.child(key).error(f"unknown key{hint}; expected one of {', '.join(allowed)}")

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tableau_audit.baseline import Baseline, split_baseline
 from tableau_audit.classify.columns import classify_column
@@ -19,7 +20,6 @@ from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.config import AuditConfig
 from tableau_audit.display import display_path
 from tableau_audit.errors import ParseError
-from tableau_audit.exposure import exposure_of, published_ids, published_source_audit
 from tableau_audit.extracts import (
     extract_locations,
     extract_membership,
@@ -29,6 +29,7 @@ from tableau_audit.extracts import (
 from tableau_audit.findings import (
     AuditResult,
     ColumnReport,
+    Exposure,
     Finding,
     ItemReport,
     Location,
@@ -42,15 +43,19 @@ from tableau_audit.model import ArtifactKind, SiteSnapshot, Workbook
 from tableau_audit.parsing import ExtractSamples, HyperReader, load_item
 from tableau_audit.parsing.hyper import HyperSession
 from tableau_audit.parsing.read_ahead import ReadAhead
-from tableau_audit.permissions import SiteIndex, effective_access, site_index
 from tableau_audit.risk import UNASSESSED, with_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
 from tableau_audit.rules.data import data_ships
-from tableau_audit.sources.cache import ContentCache, StoredAnalysis, UnchangedItem
-from tableau_audit.sources.interface import FetchedItem, FetchFailure, PublishedContentSource
 from tableau_audit.sources.local import collect_paths
 from tableau_audit.suppressions import apply_suppressions, describe_expired
 from tableau_audit.usage import DatasourceUsage, compute_usage
+
+if TYPE_CHECKING:
+    # NOTE: server-only (issue 4): imported inside the functions that need them at run time,
+    # so that a local `scan` does not load them.
+    from tableau_audit.permissions import EffectiveAccess, SiteIndex
+    from tableau_audit.sources.cache import ContentCache, UnchangedItem
+    from tableau_audit.sources.interface import FetchedItem, PublishedContentSource
 
 logger = logging.getLogger(__name__)
 
@@ -179,11 +184,11 @@ def audit_workbook(
     if classifications is None:  # given when an earlier run stored them (--history, issue 6)
         classifications = classify_columns(workbook, config, samples or ExtractSamples())
     server = workbook.server
-    access = (
-        effective_access(site, server, index=index)
-        if site is not None and server is not None
-        else None
-    )
+    access = None
+    if site is not None and server is not None:
+        from tableau_audit.permissions import effective_access
+
+        access = effective_access(site, server, index=index)
     ctx = RuleContext(
         usage=usage,
         classifications=classifications,
@@ -208,13 +213,21 @@ def audit_workbook(
         version=workbook.version,
         extract_rows=extract_row_count(workbook),
         extracts=extract_reports(workbook, ctx.is_confidential),
-        exposure=(
-            exposure_of(access, workbook.kind, published_ids(server, ctx.published))
-            if access is not None and server is not None
-            else None
-        ),
+        exposure=_exposure(access, workbook, ctx),
     )
     return with_risk(report, min_tier=config.policy.confidential_min_tier)
+
+
+def _exposure(
+    access: EffectiveAccess | None, workbook: Workbook, ctx: RuleContext
+) -> Exposure | None:
+    """A published item's exposure; ``None`` for a local file (no permissions)."""
+    server = workbook.server
+    if access is None or server is None:
+        return None
+    from tableau_audit.exposure import exposure_of, published_ids
+
+    return exposure_of(access, workbook.kind, published_ids(server, ctx.published))
 
 
 def classify_columns(
@@ -334,6 +347,11 @@ def audit_server(
     With a ``cache`` (``--history``, issue 6) each freshly analysed item is stored, and an
     :class:`UnchangedItem` is audited on its stored analysis without a download.
     """
+    from tableau_audit.exposure import published_source_audit
+    from tableau_audit.permissions import site_index
+    from tableau_audit.sources.cache import UnchangedItem
+    from tableau_audit.sources.interface import FetchFailure
+
     site = source.snapshot()
     index = site_index(site)  # user classes and memberships: once per run, not per item
     items: list[ItemReport] = []
@@ -399,6 +417,8 @@ def _audit_published(
     # (counts and masked exemplars); the samples are dropped when this frame returns.
     found = classify_columns(workbook, config, loaded.samples)
     if cache is not None:
+        from tableau_audit.sources.cache import StoredAnalysis
+
         stored = StoredAnalysis(workbook=workbook, classifications=found)
         cache.store(item, stored, content_hash=_sha256(fetched.content))
     return audit_workbook(

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
@@ -23,14 +24,31 @@ HEAVY = ("jinja2", "markupsafe", "phonenumbers", "rich", "tableauhyperapi", "tab
 REPO = Path(__file__).resolve().parents[1]
 
 
+SERVER_ONLY = (
+    "difflib",
+    "tableau_audit.changes",
+    "tableau_audit.cli_history",
+    "tableau_audit.cli_server",
+    "tableau_audit.exposure",
+    "tableau_audit.history",
+    "tableau_audit.history_store",
+    "tableau_audit.notify",
+    "tableau_audit.sources.cache",
+    "tableau_audit.sources.interface",
+    "tableau_audit.sources.server",
+)
+"""Modules of the server, history and notification paths (and a misspelt config's hint)."""
+
+
 def _loaded_after(code: str) -> dict[str, list[str]]:
-    """Run ``code`` in a fresh interpreter; the heavy and report modules it left loaded."""
+    """Run ``code`` in a fresh interpreter; the heavy, report and server modules it left loaded."""
     probe = (
         "import json, sys\n"
         f"{code}\n"
         f"heavy = sorted(m for m in sys.modules if m in {HEAVY!r})\n"
         "reports = sorted(m for m in sys.modules if m.startswith('tableau_audit.reports.'))\n"
-        "print(json.dumps({'heavy': heavy, 'reports': reports}))\n"
+        f"server = sorted(m for m in sys.modules if m in {SERVER_ONLY!r})\n"
+        "print(json.dumps({'heavy': heavy, 'reports': reports, 'server': server}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -49,6 +67,7 @@ def test_importing_the_cli_loads_no_heavy_library_and_no_report_format() -> None
     assert loaded == {
         "heavy": [],
         "reports": ["tableau_audit.reports.interface", "tableau_audit.reports.targets"],
+        "server": [],
     }
 
 
@@ -59,7 +78,7 @@ def test_a_json_scan_of_a_twb_loads_only_the_json_format(tmp_path: Path) -> None
     code = (
         "from tableau_audit.cli import main\n"
         "try:\n"
-        f"    main(['scan', {str(workbook)!r}, '--format', 'json', '-o', {str(report)!r}])\n"
+        f"    main(['scan', {str(workbook)!r}, '--format', 'json', '--output', {str(report)!r}])\n"
         "except SystemExit:\n"
         "    pass"
     )
@@ -68,6 +87,31 @@ def test_a_json_scan_of_a_twb_loads_only_the_json_format(tmp_path: Path) -> None
     assert loaded["heavy"] == []
     formats = {m for m in loaded["reports"] if m.rsplit(".", 1)[-1] in {"console", "html", "json"}}
     assert formats == {"tableau_audit.reports.json"}
+    # NOTE: the JSON format renders a run's changes, so it alone brings tableau_audit.changes.
+    # (--output, not -o: click tries every short option as a long one first, and its
+    # "no such option" error imports difflib for a suggestion.)
+    assert loaded["server"] == ["tableau_audit.changes"]
+
+
+def test_the_help_lists_the_lazy_commands_without_importing_them() -> None:
+    code = (
+        "from click.testing import CliRunner\n"
+        "from tableau_audit.cli import cli\n"
+        "out = CliRunner().invoke(cli, ['--help']).output\n"
+        "assert 'server    Audit a Tableau Server / Cloud site' in out, out\n"
+        "assert 'history   List past runs of a nightly audit' in out, out"
+    )
+    assert _loaded_after(code)["server"] == []
+
+
+def test_lazy_command_summaries_are_the_commands_own_help() -> None:
+    from tableau_audit.cli import LAZY_COMMANDS, cli
+
+    for name, lazy in LAZY_COMMANDS.items():
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        assert (command.name, command.help) == (name, lazy.summary)
+    assert set(LAZY_COMMANDS) == {"history", "server"}
 
 
 def test_format_names_come_without_importing_any_format() -> None:

@@ -43,8 +43,11 @@ def all_workbooks(server: TSC.Server, page_size: int = 100) -> list[TSC.Workbook
     return list(TSC.Pager(server.workbooks, TSC.RequestOptions(pagesize=page_size)))
 
 
-def grants(rules: list[TSC.PermissionsRule]) -> set[tuple[str, str, frozenset[tuple[str, str]]]]:
+def grants(
+    rules: list[TSC.PermissionsRule] | None,
+) -> set[tuple[str, str | None, frozenset[tuple[str, str]]]]:
     """PermissionsRule list → comparable set of (grantee tag, grantee id, capabilities)."""
+    assert rules is not None
     return {(r.grantee.tag_name, r.grantee.id, frozenset(r.capabilities.items())) for r in rules}
 
 
@@ -155,7 +158,7 @@ def test_site_guest_access() -> None:
 
 def test_pager_over_three_pages(srv: SimulatedServer) -> None:
     server = sign_in(srv)
-    names = [wb.name for wb in all_workbooks(server, page_size=3)]
+    names = [str(wb.name) for wb in all_workbooks(server, page_size=3)]
     assert sorted(names) == sorted(ALL_WORKBOOKS)
     assert len(names) == 8
     pages = [e.params for e in srv.log.entries() if e.route == "workbooks"]

@@ -129,11 +129,8 @@ def test_demo_site_loads_and_names_generated_samples() -> None:
 
     site = load_site(DEMO)
     assert site.site.guest_access_enabled is True
-    referenced = {
-        item.content.path.name
-        for item in (*site.workbooks, *site.datasources)
-        if item.content.path is not None
-    }
+    contents = [i.content for i in site.workbooks] + [i.content for i in site.datasources]
+    referenced = {c.path.name for c in contents if c.path is not None}
     assert referenced <= {s.filename for s in SAMPLES}
     assert "doj_permits.twbx" in referenced
     assert {g.name for g in site.groups} == {"All Users", "Finance", "HR", "Public Web"}

@@ -8,6 +8,7 @@ Tableau libraries are imported inside the commands so that ``--help`` and ``--ve
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import importlib
@@ -15,6 +16,7 @@ import logging
 import os
 import stat
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -348,5 +350,34 @@ def setup_logging(verbose: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point of the ``tableau-audit`` console script."""
-    cli.main(args=list(argv) if argv is not None else None, prog_name="tableau-audit")
+    """Entry point of the ``tableau-audit`` console script.
+
+    Run as the process itself (``argv`` not given), it ends through :func:`_leave`; called with
+    ``argv`` (tests, embedding) it raises ``SystemExit`` as click does.
+    """
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="tableau-audit")
+    except SystemExit as done:
+        if argv is None and (done.code is None or isinstance(done.code, int)):
+            _leave(done.code or 0)
+        raise
+
+
+def _leave(code: int) -> None:
+    """End the process now: exit handlers run and output is flushed, the interpreter's own
+    teardown (freeing every module and object, ~20 ms of a one-file scan) is skipped.
+
+    NOTE: only when no other non-daemon thread is alive (the engine has joined its workers and
+    closed hyperd by then); otherwise the normal exit waits for them. A failed flush (a closed
+    pipe) also falls back to the normal exit, which reports it as Python does.
+    """
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(not thread.daemon for thread in others):
+        return
+    atexit._run_exitfuncs()  # logging.shutdown() among them: handlers are flushed
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)

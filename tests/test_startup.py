@@ -146,3 +146,20 @@ def test_reporters_is_read_only_and_one_instance_per_format() -> None:
         REPORTERS["pdf"]
     with pytest.raises(TypeError):
         REPORTERS["pdf"] = REPORTERS["json"]  # type: ignore[index]
+
+
+def test_the_console_entry_ends_with_the_report_flushed_and_the_exit_code(tmp_path: Path) -> None:
+    # main() without argv leaves through os._exit: stdout, stderr and the code must survive it.
+    workbook = tmp_path / "orders.twb"
+    workbook.write_text(_twb(("Region", "SSN"), used=("Region",)), encoding="utf-8")
+    report = tmp_path / "report.json"
+    command = [sys.executable, "-m", "tableau_audit", "scan", str(workbook), "--format", "json"]
+    to_file = ("--output", str(report), "--fail-on", "info", "-v")
+    runs = [
+        subprocess.run([*command, *extra], capture_output=True, text=True, cwd=REPO, timeout=120)
+        for extra in ((), to_file)
+    ]
+    assert [done.returncode for done in runs] == [0, 1]
+    assert json.loads(runs[0].stdout) == json.loads(report.read_text(encoding="utf-8"))
+    assert (runs[0].stderr, runs[1].stdout) == ("", "")
+    assert f"INFO tableau_audit.cli: report written to {report}" in runs[1].stderr

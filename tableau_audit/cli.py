@@ -25,10 +25,11 @@ import click
 
 from tableau_audit import __version__
 from tableau_audit.cli_baseline import baseline, baseline_option, use_baseline
+from tableau_audit.cli_options import analysis_options, output_options, verbose_option
 from tableau_audit.errors import ReportError, TableauAuditError
 from tableau_audit.findings import AuditResult, Severity
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
-from tableau_audit.reports.targets import FormatSpec, ReportTarget, report_targets
+from tableau_audit.reports.targets import ReportTarget, report_targets
 
 logger = logging.getLogger(__name__)
 
@@ -45,30 +46,6 @@ class CliError(click.ClickException):
     exit_code = EXIT_ERROR
 
 
-def output_options(func: F) -> F:
-    """``--format``, ``--output`` and ``--color/--no-color``."""
-    func = click.option(
-        "--color/--no-color",
-        default=None,
-        help="Colour the console report [default: only when stdout is a terminal].",
-    )(func)
-    func = click.option(
-        "--output",
-        "-o",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="Write the report to FILE (atomically) instead of stdout (one --format only).",
-    )(func)
-    return click.option(
-        "--format",
-        "-f",
-        "fmt",
-        type=FormatSpec(REPORTERS),
-        multiple=True,
-        help=f"Report format ({', '.join(sorted(REPORTERS))}); FMT:PATH writes it to PATH. "
-        "Repeatable, each with its own PATH [default: console].",
-    )(func)
-
-
 def write_reports(
     result: AuditResult,
     targets: Sequence[ReportTarget],
@@ -83,13 +60,6 @@ def write_reports(
     ]
     for target, text in zip(targets, texts, strict=True):
         emit(text, target.path)
-
-
-def verbose_option(func: F) -> F:
-    """``-v`` (INFO) / ``-vv`` (DEBUG) logging to stderr."""
-    return click.option(
-        "-v", "--verbose", count=True, help="Log progress to stderr (-v info, -vv debug)."
-    )(func)
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -161,24 +131,7 @@ cli.add_command(baseline)
     type=click.Path(exists=True, path_type=Path),
 )
 @output_options
-@click.option(
-    "--fail-on",
-    type=click.Choice([s.label for s in Severity], case_sensitive=False),
-    help="Exit 1 when a finding is at or above this severity [default: high, or the config's].",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Configuration file [default: tableau-audit.toml or pyproject.toml, searched upwards].",
-)
-@click.option(
-    "--sample-size",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Values read per extract column to classify it; 0 reads none and classifies by name "
-    "only (faster) [default: 1000, or the config's].",
-)
+@analysis_options
 @baseline_option
 @verbose_option
 def scan(

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from tableau_audit.cli_options import config_options, verbose_option
+
 if TYPE_CHECKING:
     from tableau_audit.config import AuditConfig
 
@@ -58,19 +60,8 @@ def baseline() -> None:
 @click.argument(
     "paths", nargs=-1, metavar="[PATH]...", type=click.Path(exists=True, path_type=Path)
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Configuration file [default: tableau-audit.toml or pyproject.toml, searched upwards].",
-)
-@click.option(
-    "--sample-size",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Values read per extract column to classify it (as for `scan`).",
-)
-@click.option("-v", "--verbose", count=True, help="Log progress to stderr (-v info, -vv debug).")
+@config_options
+@verbose_option
 def create(
     file: Path,
     paths: tuple[Path, ...],

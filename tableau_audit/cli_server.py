@@ -23,13 +23,12 @@ from tableau_audit.cli import (
     CliError,
     cli,
     cli_errors,
-    output_options,
     setup_logging,
-    verbose_option,
     write_reports,
 )
 from tableau_audit.cli_baseline import baseline_option, use_baseline
 from tableau_audit.cli_history import NightlyOptions, gate, history_options, nightly
+from tableau_audit.cli_options import analysis_options, output_options, verbose_option
 from tableau_audit.findings import Severity
 from tableau_audit.reports.targets import ReportTarget, report_targets
 
@@ -126,24 +125,7 @@ def scope_options(func: F) -> F:
 @server_options
 @scope_options
 @output_options
-@click.option(
-    "--fail-on",
-    type=click.Choice([s.label for s in Severity], case_sensitive=False),
-    help="Exit 1 when a finding is at or above this severity [default: high, or the config's].",
-)
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Configuration file [default: tableau-audit.toml or pyproject.toml, searched upwards].",
-)
-@click.option(
-    "--sample-size",
-    type=click.IntRange(min=0),
-    metavar="N",
-    help="Values read per extract column to classify it; 0 reads none and classifies by name "
-    "only (faster) [default: 1000, or the config's].",
-)
+@analysis_options
 @baseline_option
 @history_options
 @verbose_option

@@ -10,6 +10,8 @@ from typing import cast
 
 from lxml import etree
 
+from tableau_audit.formula import read_bracketed
+
 __all__ = ["dotted", "line_of", "split_qualified", "unbracket"]
 
 
@@ -26,7 +28,7 @@ def split_qualified(text: str) -> tuple[str, ...]:
     parts: list[str] = []
     i, n = 0, len(text)
     while i < n and text[i] == "[":
-        name, i = _read_bracketed(text, i)
+        name, i = read_bracketed(text, i)
         parts.append(name)
         if i < n and text[i] == ".":
             i += 1
@@ -56,21 +58,3 @@ def dotted(text: str | None) -> str:
     if not text:
         return ""
     return ".".join(split_qualified(text))
-
-
-def _read_bracketed(text: str, start: int) -> tuple[str, int]:
-    """The unescaped name opening at ``text[start] == '['`` and the index past it."""
-    parts: list[str] = []
-    i, n = start + 1, len(text)
-    while i < n:
-        end = text.find("]", i)
-        if end < 0:
-            parts.append(text[i:])
-            return "".join(parts), n
-        if end + 1 < n and text[end + 1] == "]":
-            parts.append(text[i : end + 1])
-            i = end + 2
-            continue
-        parts.append(text[i:end])
-        return "".join(parts), end + 1
-    return "".join(parts), n

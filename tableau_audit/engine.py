@@ -74,20 +74,16 @@ def audit(
     """Audit local files and directories. Unreadable inputs become TA901 + ``skipped``.
 
     Files are audited one after the other, in order. Their extracts are read up to
-    :data:`FILES_READ_AHEAD` files ahead on worker threads (:class:`ReadAhead`; a second worker
-    with its own hyperd joins on runs with several extracts): hyperd answers for the next files
-    while this thread parses and classifies the current one. The result is the same as a
-    sequential run's.
+    :data:`FILES_READ_AHEAD` files ahead on a worker thread (:class:`ReadAhead`): hyperd answers
+    for the next files while this thread parses and classifies the current one. The result is
+    the same as a sequential run's.
     """
     files, unreadable = collect_paths(paths)
     items: list[ItemReport] = []
     skipped = [skip_input(display_path(src), reason, config) for src, reason in unreadable]
     sources = [display_path(path) for path in files]
     size = config.policy.sample_size
-    with (
-        HyperSession() as session,
-        ReadAhead(session, sample_size=size, spare=HyperSession) as hyper,
-    ):
+    with HyperSession() as session, ReadAhead(session, sample_size=size) as hyper:
         for index, (path, source) in enumerate(zip(files, sources, strict=True)):
             for ahead in range(index, min(index + 1 + FILES_READ_AHEAD, len(files))):
                 hyper.queue(files[ahead], display=sources[ahead])

@@ -194,32 +194,3 @@ def test_the_switch_interval_is_lowered_while_reading_ahead_and_restored() -> No
     with HyperSession() as session, ReadAhead(session, sample_size=SAMPLE_SIZE):
         assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
     assert sys.getswitchinterval() == before
-
-
-def test_a_spare_worker_shares_the_files_once_the_run_is_busy(generated_samples: Path) -> None:
-    _, labels = _sequential(generated_samples, _config())
-    files, _ = collect_paths([generated_samples])
-    spares: list[_CountingSession] = []
-
-    def spare() -> HyperSession:
-        spares.append(_CountingSession())
-        return spares[-1]
-
-    before = _hyperd_children()
-    with HyperSession() as session:
-        reader = ReadAhead(session, sample_size=SAMPLE_SIZE, spare=spare)
-        with reader:
-            # NOTE: one file at a time, so the first worker's count is known at every queue().
-            for path in files:
-                reader.queue(path, display=display_path(path))
-                load_item(path, display=display_path(path), hyper=reader, sample_size=SAMPLE_SIZE)
-                reader.release(display_path(path))
-            assert (reader.hits, reader.misses) == (len(labels), 0)
-            assert len(spares) == 1
-            assert (session.starts, spares[0].starts) == (1, 1)
-            assert 0 < len(spares[0].labels) < len(labels)
-            root = spares[0].temp_dir
-    assert root is not None
-    assert not root.exists()
-    if sys.platform.startswith("linux"):
-        assert _hyperd_children() == before

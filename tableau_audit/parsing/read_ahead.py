@@ -1,4 +1,4 @@
-"""Read .hyper extracts ahead, on worker threads, while the caller parses and classifies.
+"""Read .hyper extracts ahead, on one worker thread, while the caller parses and classifies.
 
 hyperd is a separate process: while it attaches a copy of an extract and answers the catalogue
 and sample queries, the auditor's own work (XML, field usage, classification) can go on. A
@@ -11,14 +11,10 @@ capped :class:`~tableau_audit.parsing.package.Package`) and reads each one exact
 same bytes, the answer is ready or on its way; anything else is read on the worker there and
 then.
 
-Each :class:`~tableau_audit.parsing.hyper.HyperSession` (not thread-safe) is used by its own
-worker thread only, in the order files were queued to it; one file's extract is read completely
-before the next file's starts (a hostile extract that kills a hyperd only affects the files
-after it on that worker, as in a sequential run). Given a ``spare`` session factory, a second
-worker with its own hyperd starts once the first has met :data:`SPARE_AFTER` files with
-extracts, and files are then queued to the two in turn (measured on the corpus: the main thread
-waited ~0.8 s for the single worker). Answers are taken by label, so the order of the results
-and the report do not depend on which worker read what. Read-ahead results, sampled values
+Every Hyper call runs on the one worker thread, in the order files were queued: a
+:class:`~tableau_audit.parsing.hyper.HyperSession` is not thread-safe, and one file's extract
+is read completely before the next file's starts (a hostile extract that kills hyperd only
+affects the files after it, as in a sequential run). Read-ahead results, sampled values
 included, live in memory only until the engine releases their file.
 """
 
@@ -26,9 +22,8 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +38,6 @@ from tableau_audit.parsing.package import Package, PackageLimits
 __all__ = ["ReadAhead"]
 
 logger = logging.getLogger(__name__)
-
-SPARE_AFTER = 2
-"""Files with extracts the first worker reads before a spare worker (and hyperd) may start.
-
-A run with one or two extracts does not pay for a second hyperd; a corpus keeps both busy.
-"""
 
 SWITCH_INTERVAL = 0.0005
 """Seconds between GIL hand-overs while a :class:`ReadAhead` is open (Python's default: 0.005).
@@ -94,18 +83,11 @@ class ReadAhead:
         *,
         sample_size: int,
         limits: PackageLimits | None = None,
-        spare: Callable[[], HyperSession] | None = None,
     ) -> None:
-        """``spare`` makes a second session (own hyperd, own worker) for busy runs."""
         self._session = session
         self._sample_size = sample_size
         self._limits = limits or PackageLimits()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tableau-audit-hyper")
-        self._spare_factory = spare
-        self._spare: tuple[HyperSession, ThreadPoolExecutor] | None = None
-        self._turn = 0
-        self._with_extracts = 0
-        self._count_lock = threading.Lock()
         self._ahead: dict[str, Future[Mapping[str, _Read]]] = {}
         self._saved_interval: float | None = None
         self.hits = 0
@@ -130,10 +112,6 @@ class ReadAhead:
     def close(self) -> None:
         """Wait for the read in progress, cancel the queued ones and drop every result."""
         self._worker.shutdown(wait=True, cancel_futures=True)
-        spare, self._spare = self._spare, None
-        if spare is not None:
-            spare[1].shutdown(wait=True, cancel_futures=True)
-            spare[0].close()
         self._ahead.clear()
         saved, self._saved_interval = self._saved_interval, None
         if saved is not None:
@@ -144,8 +122,7 @@ class ReadAhead:
     def queue(self, path: Path, *, display: str) -> None:
         """Start reading the extracts of ``path`` (named ``display``, as ``load_item`` names it)."""
         if display not in self._ahead:
-            session, worker = self._pick()
-            self._ahead[display] = worker.submit(self._read_file, session, path, display)
+            self._ahead[display] = self._worker.submit(self._read_file, path, display)
 
     def release(self, display: str) -> None:
         """Forget what was read ahead for a file (its audit is done, or it was skipped)."""
@@ -175,25 +152,6 @@ class ReadAhead:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _pick(self) -> tuple[HyperSession, ThreadPoolExecutor]:
-        """The worker for the next file: the first one, then both in turn once busy.
-
-        Each worker owns its session, so a file that kills one hyperd only affects the files
-        queued after it on that worker; results are taken by label, in the caller's order.
-        """
-        if self._spare is None and self._spare_factory is not None:
-            with self._count_lock:
-                busy = self._with_extracts >= SPARE_AFTER
-            if busy:
-                self._spare = (
-                    self._spare_factory(),
-                    ThreadPoolExecutor(max_workers=1, thread_name_prefix="tableau-audit-hyper2"),
-                )
-        if self._spare is None:
-            return self._session, self._worker
-        self._turn ^= 1
-        return self._spare if self._turn else (self._session, self._worker)
-
     def _take(self, data: Path | bytes, label: str) -> _Read | None:
         """The read-ahead of ``label`` if it read the same data, else None."""
         for display, future in self._ahead.items():
@@ -205,7 +163,7 @@ class ReadAhead:
                 return read
         return None
 
-    def _read_file(self, session: HyperSession, path: Path, display: str) -> Mapping[str, _Read]:
+    def _read_file(self, path: Path, display: str) -> Mapping[str, _Read]:
         """Worker: every .hyper of one file, by the label ``load_item`` will ask for."""
         reads: dict[str, _Read] = {}
         try:
@@ -213,41 +171,34 @@ class ReadAhead:
                 fmt = sniff(handle.read(HEAD_SIZE))
                 handle.seek(0)
                 if fmt is FileFormat.HYPER:
-                    self._count_extracts()
-                    session.prestart()
-                    reads[display] = self._read(session, path, display)
+                    self._session.prestart()
+                    reads[display] = self._read(path, display)
                 elif fmt is FileFormat.PACKAGE:
-                    package = Package(handle, display, self._limits)
-                    reads.update(self._read_package(session, package))
+                    reads.update(self._read_package(Package(handle, display, self._limits)))
         except Exception as error:  # load_item meets the same problem and reports it
             logger.debug("%s: not read ahead (%s)", display, type(error).__name__)
         return reads
 
-    def _count_extracts(self) -> None:
-        with self._count_lock:
-            self._with_extracts += 1
-
-    def _read_package(self, session: HyperSession, package: Package) -> dict[str, _Read]:
+    def _read_package(self, package: Package) -> dict[str, _Read]:
         members = [
             m.path
             for m in package.members
             if m.kind is PackagedFileKind.EXTRACT and m.extract_format is ExtractFormat.HYPER
         ]
         if members:
-            self._count_extracts()
-            session.prestart()  # hyperd starts while the first member is inflated
+            self._session.prestart()  # hyperd starts while the first member is inflated
         reads: dict[str, _Read] = {}
         for member in members:
             label = f"{package.artifact}:{member}"
             try:
-                reads[label] = self._read(session, package.read(member), label)
+                reads[label] = self._read(package.read(member), label)
             except ParseError as error:  # a member too large or corrupt: load_item says so
                 logger.debug("%s: not read ahead (%s)", label, type(error).__name__)
         return reads
 
-    def _read(self, session: HyperSession, data: Path | bytes, label: str) -> _Read:
+    def _read(self, data: Path | bytes, label: str) -> _Read:
         if self._sample_size > 0:
-            inventory, sample = session.inspect(data, label=label, size=self._sample_size)
+            inventory, sample = self._session.inspect(data, label=label, size=self._sample_size)
             return _Read(identity=_identity(data), inventory=inventory, sample=sample)
-        inventory = session.inventory(data, label=label)
+        inventory = self._session.inventory(data, label=label)
         return _Read(identity=_identity(data), inventory=inventory, sample=None)

@@ -26,7 +26,7 @@ import click
 from tableau_audit import __version__
 from tableau_audit.cli_baseline import baseline, baseline_option, use_baseline
 from tableau_audit.cli_options import analysis_options, output_options, verbose_option
-from tableau_audit.errors import ReportError, TableauAuditError
+from tableau_audit.errors import ReportError, TableauAuditError, traceback_without_message
 from tableau_audit.findings import AuditResult, Severity
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
 from tableau_audit.reports.targets import ReportTarget, report_targets
@@ -212,7 +212,7 @@ def cli_errors() -> Iterator[None]:
         raise CliError("interrupted") from error
     except Exception as error:
         # NOTE: the message of an unexpected exception may quote input; show only its type.
-        logger.debug("internal error", exc_info=True)
+        logger.debug("internal error\n%s", traceback_without_message(error))
         name = type(error).__name__
         raise CliError(f"internal error ({name}); run with -vv for the traceback") from error
 

@@ -19,7 +19,7 @@ from tableau_audit.classify.columns import classify_column
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.config import AuditConfig
 from tableau_audit.display import display_path
-from tableau_audit.errors import ParseError
+from tableau_audit.errors import ParseError, traceback_without_message
 from tableau_audit.extracts import (
     extract_locations,
     extract_membership,
@@ -107,7 +107,11 @@ def _audit_file(
         logger.debug("internal error while reading %s (%s)", source, type(error).__name__)
         return skip_input(source, f"internal error while reading ({type(error).__name__})", config)
     # NOTE: the samples are dropped when this frame returns: only classifications survive.
-    return audit_workbook(loaded.workbook, config, rules=rules, samples=loaded.samples)
+    try:
+        return audit_workbook(loaded.workbook, config, rules=rules, samples=loaded.samples)
+    except Exception as error:  # one workbook must not stop the run; never echo the message
+        logger.debug("%s: internal error\n%s", source, traceback_without_message(error))
+        return skip_input(source, f"internal error while auditing ({type(error).__name__})", config)
 
 
 def build_result(
@@ -266,7 +270,12 @@ def _run_rules(
         try:
             violations = list(rule.check(workbook, ctx))
         except Exception as error:  # a rule that raises is a bug: record it and go on
-            logger.debug("rule %s failed on %s", rule.id, workbook.source, exc_info=True)
+            logger.debug(
+                "rule %s failed on %s\n%s",
+                rule.id,
+                workbook.source,
+                traceback_without_message(error),
+            )
             yield _rule_failure(rule, workbook, error, config)
             continue
         for violation in violations:
@@ -415,21 +424,27 @@ def _audit_published(
     )
     # NOTE: classified here, not in audit_workbook, so that the history can keep the verdicts
     # (counts and masked exemplars); the samples are dropped when this frame returns.
-    found = classify_columns(workbook, config, loaded.samples)
-    if cache is not None:
-        from tableau_audit.sources.cache import StoredAnalysis
+    try:
+        found = classify_columns(workbook, config, loaded.samples)
+        if cache is not None:
+            from tableau_audit.sources.cache import StoredAnalysis
 
-        stored = StoredAnalysis(workbook=workbook, classifications=found)
-        cache.store(item, stored, content_hash=_sha256(fetched.content))
-    return audit_workbook(
-        workbook,
-        config,
-        rules=rules,
-        site=site,
-        published=published,
-        index=index,
-        classifications=found,
-    )
+            stored = StoredAnalysis(workbook=workbook, classifications=found)
+            cache.store(item, stored, content_hash=_sha256(fetched.content))
+        return audit_workbook(
+            workbook,
+            config,
+            rules=rules,
+            site=site,
+            published=published,
+            index=index,
+            classifications=found,
+        )
+    except Exception as error:  # one item must not stop the run; never echo the message
+        logger.debug("%s: internal error\n%s", item.url, traceback_without_message(error))
+        return skip_input(
+            item.url, f"internal error while auditing ({type(error).__name__})", config
+        )
 
 
 def _audit_stored(

@@ -38,3 +38,15 @@ class ParseError(TableauAuditError):
 
 class ReportError(TableauAuditError):
     """A report could not be rendered or written."""
+
+
+def traceback_without_message(error: BaseException) -> str:
+    """The stack of an unexpected error and its type, without its message.
+
+    Exception messages can quote what they choke on (``invalid literal for int(): '078-05-…'``),
+    so logs only ever get the frames, which show our code, and the exception's type.
+    """
+    import traceback
+
+    frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+    return f"Traceback (most recent call last):\n{frames}{type(error).__name__}"

@@ -315,23 +315,28 @@ def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, 
     for ds in workbook.datasources:
         usage = ctx.usage.get(ds.name, DatasourceUsage(used=frozenset()))
         located = extract_locations(ds)
-        reports.extend(
-            ColumnReport(
-                datasource=ds.caption,
-                field=col.caption,
-                remote_name=col.remote_name,
-                in_extract=ctx.column_in_extract(ds, col),
-                used=col.name in usage.used,
-                hidden=col.hidden,
-                classification=ctx.classification(ds, col),
-                used_by=tuple(usage.reasons.get(col.name, ())),
-                extract_only=col.extract_only,
-                extract_table=located.get(col.name, ("", ""))[0],
-                extract_column=located.get(col.name, ("", ""))[1],
-                data_in_file=data_ships(workbook, ds, ctx.column_in_extract(ds, col)),
+        # NOTE: without an extract, whether the data ships depends on the data source alone
+        # (a packed raw file), so it is computed once instead of once per column.
+        ships = data_ships(workbook, ds, None) if ds.extract is None else None
+        for col in ds.columns:
+            in_extract = ctx.column_in_extract(ds, col)
+            table, column = located.get(col.name, ("", ""))
+            reports.append(
+                ColumnReport(
+                    datasource=ds.caption,
+                    field=col.caption,
+                    remote_name=col.remote_name,
+                    in_extract=in_extract,
+                    used=col.name in usage.used,
+                    hidden=col.hidden,
+                    classification=ctx.classification(ds, col),
+                    used_by=tuple(usage.reasons.get(col.name, ())),
+                    extract_only=col.extract_only,
+                    extract_table=table,
+                    extract_column=column,
+                    data_in_file=(data_ships(workbook, ds, in_extract) if ships is None else ships),
+                )
             )
-            for col in ds.columns
-        )
     return tuple(reports)
 
 

@@ -45,11 +45,46 @@ _Edge = tuple[_Node, str]
 """A field and the reason it is used."""
 
 
-@dataclass(frozen=True, slots=True)
-class _Graph:
-    """What each calculation, group and parameter uses, keyed by the field it defines."""
+_Definition = tuple[str, str, str]
+"""What a node's edges come from: ``(formula, home data source, reason)``."""
 
-    uses: dict[_Node, tuple[_Edge, ...]]
+
+class _Graph:
+    """What each calculation, group and parameter uses, keyed by the field it defines.
+
+    A formula's references are read only when the closure (or a root) reaches its field: most
+    calculations of a large workbook are never reached from what it shows.
+    """
+
+    __slots__ = ("_formulas", "_resolve", "_uses")
+
+    def __init__(self, resolve: Mapping[str, str]) -> None:
+        self._resolve = resolve
+        self._uses: dict[_Node, tuple[_Edge, ...]] = {}
+        self._formulas: dict[_Node, _Definition] = {}
+
+    def define_formula(self, node: _Node, formula: str, home: str, reason: str) -> None:
+        """``node`` uses what ``formula`` references (read later, when asked); the last wins."""
+        self._uses.pop(node, None)
+        self._formulas[node] = (formula, home, reason)
+
+    def define(self, node: _Node, edges: tuple[_Edge, ...]) -> None:
+        """``node`` uses ``edges``; a later definition of the same node replaces it."""
+        self._formulas.pop(node, None)
+        self._uses[node] = edges
+
+    def uses(self, node: _Node) -> tuple[_Edge, ...]:
+        """The fields ``node`` uses, with the reason; empty for a plain field."""
+        found = self._uses.get(node)
+        if found is not None:
+            return found
+        definition = self._formulas.pop(node, None)
+        if definition is None:
+            return ()
+        formula, home, reason = definition
+        edges = tuple((target, reason) for target in _formula_targets(formula, home, self._resolve))
+        self._uses[node] = edges
+        return edges
 
 
 def compute_usage(workbook: Workbook) -> Mapping[str, DatasourceUsage]:
@@ -72,23 +107,20 @@ def compute_usage(workbook: Workbook) -> Mapping[str, DatasourceUsage]:
 
 def _build_graph(workbook: Workbook) -> _Graph:
     """Edges from every calculation, group and parameter to the fields it references."""
-    resolve = _qualifier_resolver(workbook)
-    uses: dict[_Node, tuple[_Edge, ...]] = {}
+    graph = _Graph(_qualifier_resolver(workbook))
     for ds in workbook.datasources:
         for calc in ds.calculations:
             reason = f"calculation:{calc.caption or calc.name}"
-            targets = _formula_targets(calc.formula, ds.name, resolve)
-            uses[(ds.name, calc.name)] = tuple((target, reason) for target in targets)
+            graph.define_formula((ds.name, calc.name), calc.formula, ds.name, reason)
         for group in ds.groups:
             reason = f"group:{group.caption or group.name}"
-            uses[(ds.name, group.name)] = tuple(
-                ((ds.name, ref), reason) for ref in group.references
+            graph.define(
+                (ds.name, group.name), tuple(((ds.name, ref), reason) for ref in group.references)
             )
     for parameter in workbook.parameters:
         reason = f"parameter:{parameter.caption or parameter.name}"
-        targets = _formula_targets(parameter.formula, PARAMETERS, resolve)
-        uses[(PARAMETERS, parameter.name)] = tuple((target, reason) for target in targets)
-    return _Graph(uses=uses)
+        graph.define_formula((PARAMETERS, parameter.name), parameter.formula, PARAMETERS, reason)
+    return graph
 
 
 def _qualifier_resolver(workbook: Workbook) -> Mapping[str, str]:
@@ -127,7 +159,7 @@ def _workbook_roots(workbook: Workbook, graph: _Graph) -> Iterator[_Edge]:
         yield from _edges(link.references, "blend")
     yield from _filter_roots(workbook.datasources)
     for parameter in workbook.parameters:
-        yield from graph.uses.get((PARAMETERS, parameter.name), ())
+        yield from graph.uses((PARAMETERS, parameter.name))
 
 
 def _standalone_roots(workbook: Workbook, graph: _Graph) -> Iterator[_Edge]:
@@ -136,7 +168,7 @@ def _standalone_roots(workbook: Workbook, graph: _Graph) -> Iterator[_Edge]:
     for ds in workbook.datasources:
         names = [calc.name for calc in ds.calculations] + [group.name for group in ds.groups]
         for name in names:
-            yield from graph.uses.get((ds.name, name), ())
+            yield from graph.uses((ds.name, name))
 
 
 def _filter_roots(datasources: Iterable[Datasource]) -> Iterator[_Edge]:
@@ -158,5 +190,5 @@ def _close(roots: Iterable[_Edge], graph: _Graph) -> dict[_Node, tuple[str, ...]
         seen = node in reasons
         reasons.setdefault(node, {})[reason] = None
         if not seen:
-            pending.extend(graph.uses.get(node, ()))
+            pending.extend(graph.uses(node))
     return {node: tuple(sorted(why)) for node, why in reasons.items()}

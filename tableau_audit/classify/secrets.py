@@ -113,6 +113,30 @@ _SQL_LITERAL = re.compile(r"'(?P<body>[^']{1,4096})'")
 _SETTING = re.compile(r"(?:^|\s|;)[A-Za-z_][\w.-]{0,63}\s*=\s*[^\s;=]")
 _PLACEHOLDER = re.compile(r"^(?:\$\{?\w*\}?|%\(?\w*\)?s?|\{\w*\}|<[^>]*>|\?|\*+|x+|:\w+)$", re.I)
 
+# NOTE: keyword gates. Each credential pattern needs literal text to match: its ``=``, ``://``
+# or ``@`` and, case-insensitively, a key word. When the text lacks them the pattern is skipped,
+# with the same hits; most SQL and formula texts hold none. ``re.IGNORECASE`` also matches four
+# non-ASCII letters with ASCII ones (U+0130, U+0131, U+017F, U+212A): :func:`_fold` maps them
+# first, so a text the pattern matches always passes its gate.
+_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+_SQL_PASSWORD_WORDS = ("pass", "pwd")
+"""``password``, ``passwd``, ``pwd`` (:data:`_SQL_PASSWORD`)."""
+_TEXT_KEY_WORDS = ("pass", "pwd", "token", "secret", "key")
+"""What every key of :data:`_KEY_VALUE_TEXT` contains."""
+_LOOSE_KEY_WORDS = (*_TEXT_KEY_WORDS, "sas", "sig")
+"""What every key of :data:`_KEY_VALUE_LOOSE` contains."""
+
+
+def _fold(text: str) -> str:
+    """Lower case for the keyword gates: a letter ``re.IGNORECASE`` equates with ``a``-``z``
+    becomes that ASCII letter."""
+    return text.lower() if text.isascii() else text.translate(_FOLD).lower()
+
+
+def _has_word(folded: str, words: tuple[str, ...]) -> bool:
+    return any(word in folded for word in words)
+
+
 _PASSWORD_ATTRIBUTES = frozenset({"password"})
 _KEY_ATTRIBUTES = frozenset({"api-key", "apikey", "api_key"})
 _CONNECTION_STRING_ATTRIBUTES = frozenset(
@@ -145,13 +169,16 @@ def scan_attribute(attribute: str, value: str) -> tuple[SecretMatch, ...]:
     elif name in _KEY_ATTRIBUTES:
         hits.append(_Hit("api-key", 0, len(value), attribute_level=True))
     elif name in _CONNECTION_STRING_ATTRIBUTES:
-        hits.extend(_key_values(value, login_kind="connection-string-password"))
+        folded = _fold(value)
+        hits.extend(_key_values(value, folded, login_kind="connection-string-password"))
         hits.extend(_url_userinfo(value, kind="connection-string-password"))
     elif name in _SQL_ATTRIBUTES:
-        hits.extend(_sql_credentials(value))
-        hits.extend(_key_values(value, login_kind="sql-credential", loose=name != "one-time-sql"))
+        folded = _fold(value)
+        hits.extend(_sql_credentials(value, folded))
+        loose = name != "one-time-sql"
+        hits.extend(_key_values(value, folded, login_kind="sql-credential", loose=loose))
     elif "=" in value and ("://" in value or "?" in value or "&" in value):
-        hits.extend(_key_values(value, login_kind="url-password"))
+        hits.extend(_key_values(value, _fold(value), login_kind="url-password"))
         hits.extend(_url_userinfo(value, kind="url-password"))
     hits.extend(_token_shapes(value))
     return _matches(value, hits)
@@ -161,9 +188,10 @@ def scan_text(text: str) -> tuple[SecretMatch, ...]:
     """Credentials and token shapes written into custom SQL, initial SQL or a formula."""
     if not text.strip():
         return ()
+    folded = _fold(text)
     hits = [
-        *_sql_credentials(text),
-        *_key_values(text, login_kind="sql-credential", loose=False),
+        *_sql_credentials(text, folded),
+        *_key_values(text, folded, login_kind="sql-credential", loose=False),
         *_url_userinfo(text, kind="url-password"),
         *_token_shapes(text),
     ]
@@ -203,8 +231,13 @@ def _private_keys(text: str) -> Iterator[_Hit]:
         yield _Hit("private-key", found.start(), ends[end] if end < len(ends) else found.end())
 
 
-def _key_values(text: str, *, login_kind: str, loose: bool = True) -> Iterator[_Hit]:
-    """``PWD=…;``, ``access_token=…&``, ``password={…}`` pairs whose value is not a placeholder."""
+def _key_values(text: str, folded: str, *, login_kind: str, loose: bool = True) -> Iterator[_Hit]:
+    """``PWD=…;``, ``access_token=…&``, ``password={…}`` pairs whose value is not a placeholder.
+
+    ``folded`` is :func:`_fold` of ``text`` (or of a text containing it), for the keyword gate.
+    """
+    if "=" not in text or not _has_word(folded, _LOOSE_KEY_WORDS if loose else _TEXT_KEY_WORDS):
+        return
     pattern = _KEY_VALUE_LOOSE if loose else _KEY_VALUE_TEXT
     for found in pattern.finditer(text):
         start, end = _unquoted_span(found, "value")
@@ -223,32 +256,42 @@ def _key_values(text: str, *, login_kind: str, loose: bool = True) -> Iterator[_
 
 
 def _url_userinfo(text: str, *, kind: str) -> Iterator[_Hit]:
+    if "://" not in text or "@" not in text:
+        return
     for found in _URL_USERINFO.finditer(text):
         if _is_real(found.group("value")):
             yield _Hit(kind, found.start("value"), found.end("value"))
 
 
-def _sql_credentials(text: str) -> Iterator[_Hit]:
+def _sql_credentials(text: str, folded: str) -> Iterator[_Hit]:
     """``PASSWORD 'x'``, ``password = 'x'``, ``IDENTIFIED BY 'x'`` (quoted literals only, or a bare
-    Oracle identifier after IDENTIFIED BY): a comparison with a column is not a credential."""
-    for pattern in (_SQL_PASSWORD, _SQL_IDENTIFIED_BY):
+    Oracle identifier after IDENTIFIED BY): a comparison with a column is not a credential.
+
+    ``folded`` is :func:`_fold` of ``text``, for the keyword gates."""
+    patterns = (
+        *((_SQL_PASSWORD,) if _has_word(folded, _SQL_PASSWORD_WORDS) else ()),
+        *((_SQL_IDENTIFIED_BY,) if "identified" in folded else ()),
+    )
+    for pattern in patterns:
         for found in pattern.finditer(text):
             group = "value" if found.group("value") is not None else "bare"
             if _is_real(found.group(group)):
                 yield _Hit("sql-credential", found.start(group), found.end(group))
-    yield from _conninfo_literals(text)
+    yield from _conninfo_literals(text, folded)
 
 
-def _conninfo_literals(text: str) -> Iterator[_Hit]:
+def _conninfo_literals(text: str, folded: str) -> Iterator[_Hit]:
     """A string literal that is itself a connection string (libpq conninfo, ODBC, JDBC props):
     ``dblink_connect('host=db user=x password=y')``. Inside such a literal, space-separated
     ``key=value`` pairs are settings, so a password among them is a credential."""
+    if "'" not in text or "=" not in text or not _has_word(folded, _LOOSE_KEY_WORDS):
+        return
     for literal in _SQL_LITERAL.finditer(text):
         body = literal.group("body")
         if len(_SETTING.findall(body)) < 2:
             continue
         offset = literal.start("body")
-        for hit in _key_values(body, login_kind="sql-credential"):
+        for hit in _key_values(body, folded, login_kind="sql-credential"):
             yield _Hit(hit.kind, hit.start + offset, hit.end + offset)
 
 

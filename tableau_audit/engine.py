@@ -39,7 +39,7 @@ from tableau_audit.findings import (
     Violation,
     fingerprint,
 )
-from tableau_audit.model import ArtifactKind, SiteSnapshot, Workbook
+from tableau_audit.model import ArtifactKind, ServerItem, SiteSnapshot, Workbook
 from tableau_audit.parsing import ExtractSamples, HyperReader, load_item
 from tableau_audit.parsing.hyper import HyperSession
 from tableau_audit.parsing.read_ahead import ReadAhead
@@ -396,6 +396,18 @@ def audit_server(
     return build_result(items, skipped, rules, config, complete=complete)
 
 
+def as_published(workbook: Workbook, item: ServerItem) -> Workbook:
+    """The parsed (or stored) item, named and identified as the server knows it."""
+    return dataclasses.replace(
+        workbook,
+        source=item.url,
+        name=item.name or workbook.name,
+        project=item.project_name,
+        item_id=item.id,
+        server=item,
+    )
+
+
 def _audit_published(
     fetched: FetchedItem,
     site: SiteSnapshot,
@@ -419,14 +431,7 @@ def _audit_published(
         return skip_input(
             item.url, f"internal error while reading ({type(error).__name__})", config
         )
-    workbook = dataclasses.replace(
-        loaded.workbook,
-        source=item.url,
-        name=item.name or loaded.workbook.name,
-        project=item.project_name,
-        item_id=item.id,
-        server=item,
-    )
+    workbook = as_published(loaded.workbook, item)
     # NOTE: classified here, not in audit_workbook, so that the history can keep the verdicts
     # (counts and masked exemplars); the samples are dropped when this frame returns.
     try:
@@ -468,14 +473,7 @@ def _audit_stored(
     if stored is None:
         reason = "its stored analysis could not be read (it is downloaded on the next run)"
         return skip_input(item.url, reason, config)
-    workbook = dataclasses.replace(
-        stored.workbook,
-        source=item.url,
-        name=item.name or stored.workbook.name,
-        project=item.project_name,
-        item_id=item.id,
-        server=item,
-    )
+    workbook = as_published(stored.workbook, item)
     return audit_workbook(
         workbook,
         config,

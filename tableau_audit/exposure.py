@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from tableau_audit.classify.types import Tier
 from tableau_audit.findings import Audience, Exposure, ItemReport, PublishedSourceAudit
 from tableau_audit.model import ArtifactKind, ServerItem
-from tableau_audit.permissions import CapabilityAccess, EffectiveAccess
+from tableau_audit.permissions import EffectiveAccess
 
 __all__ = [
     "DATASOURCE_ACTIONS",
@@ -43,7 +43,7 @@ DATASOURCE_ACTIONS: tuple[tuple[str, str], ...] = (
 """Report key → REST capability, for published data sources."""
 
 
-def _merge(grants: Iterable[CapabilityAccess]) -> Audience:
+def _merge(grants: Iterable[Audience]) -> Audience:
     found = list(grants)
     return Audience(
         all_users=any(g.all_users for g in found),

@@ -191,7 +191,11 @@ class Risk:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Audience:
-    """Who effectively holds one capability on a published item (or on any of its views)."""
+    """Who effectively holds one capability on a published item (or on any of its views).
+
+    Computed by :mod:`tableau_audit.permissions` per item and per view, merged per report action
+    by :mod:`tableau_audit.exposure`.
+    """
 
     all_users: bool
     """Everyone signed in to the site."""
@@ -200,7 +204,7 @@ class Audience:
     groups: tuple[str, ...] = ()
     """Other groups whose Allow reaches at least one member (names, sorted)."""
     users: tuple[str, ...] = ()
-    """Users named by an explicit Allow rule (sign-in names, sorted)."""
+    """Users who hold it through their own Allow rule, within their site role's ceiling."""
     users_allowed: int = 0
     """Licensed users (not administrators or owners) who effectively hold it."""
 

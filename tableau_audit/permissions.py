@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from tableau_audit.findings import Audience
 from tableau_audit.model import (
     ArtifactKind,
     GranteeKind,
@@ -75,35 +76,13 @@ def ceiling(site_role: str, kind: ArtifactKind) -> frozenset[str]:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CapabilityAccess:
-    """Who effectively holds one capability on one item."""
-
-    capability: str
-    all_users: bool
-    """Open to everyone signed in: All Users is allowed and a plain member really gets it."""
-    guest: bool
-    """Open without an account: guest access is on and the Guest user gets it."""
-    groups: tuple[str, ...] = ()
-    """Groups (other than All Users) with an Allow that reaches at least one member."""
-    users: tuple[str, ...] = ()
-    """Users who hold it through an explicit user rule (within their site role's ceiling)."""
-    users_allowed: int = 0
-    """Licensed users (not admins or owners) who effectively hold it."""
-
-    @property
-    def broad(self) -> bool:
-        """True when everyone signed in, or anyone at all, holds it."""
-        return self.all_users or self.guest
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class EffectiveAccess:
     """Effective access to an item and, when tabs are hidden, to each of its views."""
 
     governed_by: str
     """``item``, or ``locked project <name>`` when a locked project's defaults apply."""
-    capabilities: Mapping[str, CapabilityAccess]
-    views: Mapping[str, Mapping[str, CapabilityAccess]]
+    capabilities: Mapping[str, Audience]
+    views: Mapping[str, Mapping[str, Audience]]
 
     def open_to_everyone(self, capability: str) -> bool:
         """True when All Users or Guest hold the capability on the item or on any view."""
@@ -271,7 +250,7 @@ def _project_leaders(
     return frozenset(leaders)
 
 
-def _capability_access(ev: _Evaluator, capability: str) -> CapabilityAccess:
+def _capability_access(ev: _Evaluator, capability: str) -> Audience:
     index = ev.index
     count = 0
     through_groups = False  # a plain member with no user rule holds it: group rules reach people
@@ -301,8 +280,7 @@ def _capability_access(ev: _Evaluator, capability: str) -> CapabilityAccess:
         for group, caps in ev.group_modes.items()
         if caps.get(capability) == {"Allow"} and group != index.all_users_id and group in reaching
     )
-    return CapabilityAccess(
-        capability=capability,
+    return Audience(
         all_users=all_users,
         guest=guest,
         groups=tuple(groups_allowed),
@@ -311,7 +289,7 @@ def _capability_access(ev: _Evaluator, capability: str) -> CapabilityAccess:
     )
 
 
-def _access_map(ev: _Evaluator, capabilities: Iterable[str]) -> dict[str, CapabilityAccess]:
+def _access_map(ev: _Evaluator, capabilities: Iterable[str]) -> dict[str, Audience]:
     return {cap: _capability_access(ev, cap) for cap in capabilities}
 
 
@@ -329,7 +307,7 @@ def effective_access(
     is_workbook = item.kind is ArtifactKind.WORKBOOK
     capabilities = WORKBOOK_CAPABILITIES if is_workbook else DATASOURCE_CAPABILITIES
     item_access = _access_map(_Evaluator(site, item, rules, index), capabilities)
-    views: dict[str, Mapping[str, CapabilityAccess]] = {}
+    views: dict[str, Mapping[str, Audience]] = {}
     # Views follow the workbook unless tabs are hidden in an unlocked project (§4.3).
     if is_workbook and not item.show_tabs and governed_by == "item":
         for view in item.views:

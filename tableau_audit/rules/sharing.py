@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from tableau_audit.findings import Location, PublishedSourceAudit, Severity, Violation
+from tableau_audit.findings import Audience, Location, PublishedSourceAudit, Severity, Violation
 from tableau_audit.model import ArtifactKind, ExtractStatus, Workbook
-from tableau_audit.permissions import CapabilityAccess, EffectiveAccess
+from tableau_audit.permissions import EffectiveAccess
 from tableau_audit.rules.base import Needs, Rule, RuleContext
 from tableau_audit.rules.data import column_location, data_ships
 
@@ -56,13 +56,13 @@ def _kind(wb: Workbook) -> str:
     return "data source" if wb.kind is ArtifactKind.DATASOURCE else wb.kind.value
 
 
-def _audience(grant: CapabilityAccess) -> list[str]:
+def _audience(grant: Audience) -> list[str]:
     return [name for name, on in (("all_users", grant.all_users), ("guest", grant.guest)) if on]
 
 
 def _places(
     access: EffectiveAccess, capability: str
-) -> Iterator[tuple[tuple[str, ...], str, CapabilityAccess]]:
+) -> Iterator[tuple[tuple[str, ...], str, Audience]]:
     """``(object path prefix, description, grant)`` for the item and each view with own rules."""
     grant = access.capabilities.get(capability)
     if grant is not None:

@@ -73,15 +73,16 @@ def _embedded_server_credentials(wb: Workbook, ctx: RuleContext) -> Iterator[Vio
         yield Violation(
             location=Location(artifact=wb.source, object_path=(f"server-connection:{conn.id}",)),
             message=(
-                f"The {conn.connection_type} connection of {target!r}{host} embeds the password "
-                f"of database user {conn.username!r}: every viewer queries as that user"
-                f"{audience}"
+                f"The {conn.connection_type} connection of {target!r}{host} embeds a database "
+                f"login (user name and password): every viewer queries as that user{audience}"
             ),
             severity=Severity.HIGH if public else Severity.MEDIUM,
             evidence={
                 "connection_type": conn.connection_type,
                 "server_address": conn.server_address,
-                "username": conn.username,
+                # NOTE: the database user name is not reported (as peers redact it): it is
+                # half of a credential and says which account to attack.
+                "username_stored": True,
                 "open_to_everyone": public,
             },
         )

@@ -3,12 +3,15 @@
 One :class:`HyperSession` serves a whole run. It starts a single hyperd lazily, on the first
 file that needs it, with telemetry off and hyperd's own log disabled (``log_config=''``) and
 pointed at a private directory anyway (hyperd logs hold query text). Each file is copied into
-its own private temporary directory (the copy is the input, never a cache), opened with
-``CreateMode.NONE`` and deleted in a ``finally``. ``tableauhyperapi`` is imported inside the
-methods, so importing this module costs nothing. :meth:`HyperSession.prestart` starts hyperd on
-a background thread so that its ~30 ms start overlaps other work, and :meth:`HyperSession.close`
-terminates it at once (it only ever holds read-only attachments of private copies, so a graceful
-shutdown has nothing to save and costs ~20 ms) before removing the private directory.
+its own private temporary directory (the copy is the input, never a cache), attached read-only
+(:func:`_attach`) and deleted in a ``finally``. The catalog takes two queries
+(:mod:`~tableau_audit.parsing.hyper_catalog`) and each table's sample one row
+(:func:`~tableau_audit.parsing.hyper_sql.aggregated_query`). ``tableauhyperapi`` is imported
+inside the methods, so importing this module costs nothing. :meth:`HyperSession.prestart` starts
+hyperd on a background thread so that its ~30 ms start overlaps other work, and
+:meth:`HyperSession.close` terminates it at once (it only ever holds read-only attachments of
+private copies, so a graceful shutdown has nothing to save and costs ~20 ms) before removing
+the private directory.
 
 A bad file never raises: it yields ``HyperInventory(error="<label>: <reason>")``. Reasons are
 chosen from a fixed vocabulary (:func:`_describe`); Hyper's own messages are never copied,
@@ -32,11 +35,13 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from tableau_audit.model import HyperColumn, HyperInventory, HyperTable
+from tableau_audit.model import HyperInventory, HyperTable
 from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff
+from tableau_audit.parsing.hyper_catalog import CatalogError, read_catalog
 from tableau_audit.parsing.hyper_sql import (
     DEFAULT_WINDOW_FACTOR,
-    count_query,
+    SEPARATOR,
+    aggregated_query,
     plan_sample,
     sample_query,
 )
@@ -62,6 +67,7 @@ ColumnKey = tuple[str, str]
 """``(table qualified name "schema.table", column name)``."""
 
 _COPY_NAME = "extract.hyper"  # never derived from a member name (house style)
+_ALIAS = "extract"  # the attached copy's name inside its connection (two-part names find it)
 
 _PRECHECK_REASONS: Mapping[FileFormat, str] = {
     FileFormat.EMPTY: "empty file (zero bytes), not a Hyper extract",
@@ -158,34 +164,27 @@ def _precheck(data: Path | bytes) -> None:
 
 def _read_catalog(connection: Connection) -> tuple[HyperTable, ...]:
     """Every table of every schema, sorted, with its columns and ``COUNT(*)``."""
-    from tableauhyperapi import TableName
-
-    catalog = connection.catalog
     try:
-        names = sorted(
-            (schema.name.unescaped, table.name.unescaped)
-            for schema in catalog.get_schema_names()
-            for table in catalog.get_table_names(schema)
-        )
-    except Exception as error:  # hyperd and the file are untrusted: any failure is a reason
-        raise _ReadFailure(_describe(error, "cannot read the .hyper catalog")) from None
-    tables: list[HyperTable] = []
-    for schema, name in names:
-        try:
-            definition = catalog.get_table_definition(TableName(schema, name))
-            columns = tuple(
-                HyperColumn(name=column.name.unescaped, sql_type=str(column.type))
-                for column in definition.columns
-            )
-            rows = int(connection.execute_scalar_query(count_query(schema, name)))
-        except Exception as error:
-            raise _ReadFailure(_describe(error, f"cannot read table {schema}.{name}")) from None
-        tables.append(HyperTable(schema=schema, name=name, row_count=rows, columns=columns))
-    return tuple(tables)
+        return read_catalog(connection, _describe)
+    except CatalogError as error:
+        raise _ReadFailure(error.reason) from None
 
 
 def _fetch_columns(connection: Connection, sql: str, width: int) -> tuple[int, list[list[str]]]:
-    """Run a sample query; (rows read, non-blank text values per column)."""
+    """Run a sample query; (rows read, non-blank text values per column, in draw order)."""
+    (row,) = connection.execute_list_query(aggregated_query(sql, width))
+    kept: list[list[str]] = []
+    for index in range(width):
+        joined, count = row[1 + 2 * index], row[2 + 2 * index]
+        parts = [] if joined is None else joined.split(SEPARATOR)
+        if len(parts) != count:  # a value holds the separator: the split would be wrong
+            return _fetch_rows(connection, sql, width)
+        kept.append([value for value in parts if value.strip()])
+    return int(row[0]), kept
+
+
+def _fetch_rows(connection: Connection, sql: str, width: int) -> tuple[int, list[list[str]]]:
+    """:func:`_fetch_columns` row by row (exact whatever the values hold; ~2× slower)."""
     kept: list[list[str]] = [[] for _ in range(width)]
     rows = 0
     with connection.execute_query(sql) as result:
@@ -207,6 +206,29 @@ def _server_alive(endpoint: Any) -> bool:
     except Exception:
         return False
     return True
+
+
+def _attach(endpoint: Any, copy: Path) -> Connection:
+    """A connection whose one database is ``copy``, attached read-only when Hyper allows it.
+
+    Read-only attachment (``access_mode 'readonly'``) takes ~2.5 ms in hyperd against ~7 ms for
+    ``CreateMode.NONE``, and hyperd can then never write to the copy. A Hyper that refuses the
+    option, or a file it cannot attach that way, gets the API's documented ``CreateMode.NONE``
+    attachment, whose error (if it fails too) is the one reported.
+    """
+    from tableauhyperapi import Connection, CreateMode, escape_name
+
+    connection = Connection(endpoint)
+    try:
+        connection.execute_command(
+            f"ATTACH DATABASE {escape_name(str(copy))} AS {escape_name(_ALIAS)} "
+            "WITH (access_mode = 'readonly')"
+        )
+    except Exception as error:
+        logger.debug("read-only attachment refused (%s)", type(error).__name__)
+        connection.close()
+        return Connection(endpoint, str(copy), CreateMode.NONE)
+    return connection
 
 
 @contextmanager
@@ -461,12 +483,10 @@ class HyperSession:
                     logger.debug("closing a .hyper connection failed (%s)", type(error).__name__)
 
     def _open(self, copy: Path) -> Connection:
-        """Attach ``copy`` with ``CreateMode.NONE``; restart hyperd once if it has died."""
-        from tableauhyperapi import Connection, CreateMode
-
+        """Attach ``copy`` read-only; restart hyperd once if it has died."""
         endpoint = self._endpoint()
         try:
-            return Connection(endpoint, str(copy), CreateMode.NONE)
+            return _attach(endpoint, copy)
         except Exception as error:
             if _server_alive(endpoint):
                 raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
@@ -475,7 +495,7 @@ class HyperSession:
         logger.warning("hyperd stopped unexpectedly; starting it again")
         self._drop_process()
         try:
-            return Connection(self._endpoint(), str(copy), CreateMode.NONE)
+            return _attach(self._endpoint(), copy)
         except Exception as error:
             raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
 

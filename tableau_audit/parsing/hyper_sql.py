@@ -27,13 +27,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "COLUMNS_QUERY",
     "DEFAULT_WINDOW_FACTOR",
     "OVERSAMPLE",
     "SAMPLE_SEED",
+    "SEPARATOR",
     "SamplePlan",
-    "count_query",
+    "aggregated_query",
     "plan_sample",
     "quote_name",
+    "row_counts_query",
     "sample_query",
     "table_ref",
 ]
@@ -85,12 +88,6 @@ def table_ref(schema: str, table: str) -> str:
     return str(TableName(schema, table))
 
 
-def count_query(schema: str, table: str) -> str:
-    """``SELECT COUNT(*)`` of one table (Hyper answers it from metadata, no scan)."""
-    # Names are quoted by escape_name; no value is ever interpolated.
-    return f"SELECT COUNT(*) FROM {table_ref(schema, table)}"  # noqa: S608
-
-
 def sample_query(schema: str, table: str, columns: Sequence[str], plan: SamplePlan) -> str:
     """The bounded sample of ``columns``, every value cast to text."""
     if not columns:
@@ -103,3 +100,45 @@ def sample_query(schema: str, table: str, columns: Sequence[str], plan: SamplePl
     )
     target = table_ref(schema, table)
     return f"SELECT {projection} FROM {target}{sampling} LIMIT {plan.limit:d}"  # noqa: S608
+
+
+# NOTE: every user table of the attached file (Hyper reserves these schema names: no user table
+# can live in them). Two-part names resolve against the one attached database.
+COLUMNS_QUERY = """\
+SELECT n.nspname, c.relname, a.attname, a.atttypid, a.atttypmod
+FROM pg_catalog.pg_class c
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+WHERE c.relkind = 'r'
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_temp', 'tableau')
+  AND a.attnum > 0
+  AND NOT a.attisdropped
+ORDER BY n.nspname, c.relname, a.attnum"""
+"""Schema, table, column, type oid and type modifier of every column of every user table."""
+
+
+def row_counts_query(tables: Sequence[tuple[str, str]]) -> str:
+    """One row: ``COUNT(*)`` of each ``(schema, table)``, in order (metadata, no scan)."""
+    if not tables:
+        raise ValueError("at least one table is needed")
+    # Names are quoted by TableName; no value is ever interpolated.
+    counts = ", ".join(f"(SELECT COUNT(*) FROM {table_ref(s, t)})" for s, t in tables)  # noqa: S608
+    return f"SELECT {counts}"
+
+
+SEPARATOR = "\x1f"
+"""What :func:`aggregated_query` puts between a column's values (ASCII unit separator)."""
+
+
+def aggregated_query(sample_sql: str, width: int) -> str:
+    """One row for a whole sample: rows read, then per column its values joined and their count.
+
+    Fetching one row instead of one per sampled row saves ~0.5 µs of Python per value. The
+    non-NULL count lets the reader prove the split exact: a value that contains
+    :data:`SEPARATOR` makes more parts than values, and the table is then read row by row.
+    """
+    if width < 1:
+        raise ValueError("at least one column is needed")
+    names = ", ".join(f"c{i}" for i in range(width))
+    per_column = ", ".join(f"string_agg(c{i}, E'\\x1f'), COUNT(c{i})" for i in range(width))
+    return f"SELECT COUNT(*), {per_column} FROM ({sample_sql}) AS sampled({names})"  # noqa: S608

@@ -29,7 +29,7 @@ from tableau_audit.model import (
 from tableau_audit.parsing.hyper import HyperSession, ValueSample, standalone_workbook
 from tableau_audit.parsing.hyper_sql import SAMPLE_SEED, plan_sample, sample_query
 from tableau_audit.parsing.hyper_workbook import tableau_datatype
-from tests.hyperfactory import HyperBuilder, Tables
+from tests.hyperfactory import HyperBuilder, Tables, make_hyper
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / ".." / "shared" / "corpus" / "files"
@@ -389,6 +389,32 @@ def test_sample_every_type_as_text(hyper_files: Files, session: HyperSession) ->
         "vc": ("vv",),
         "c": ("abc",),
     }
+
+
+@pytest.mark.hyper
+def test_values_holding_the_separator_are_read_exactly(
+    tmp_path: Path, session: HyperSession
+) -> None:
+    # A sample is fetched as one row of joined values; a value that holds the separator must
+    # not be split in two (the reader notices the count mismatch and reads row by row).
+    rows = [("a\x1fb", "1"), ("x\x1f", "2"), ("c", None), ("  ", "3")]
+    path = make_hyper(
+        tmp_path / "sep.hyper", {("Extract", "Extract"): ([("v", "TEXT"), ("w", "TEXT")], rows)}
+    )
+    sample = session.sample(path, label="sep")
+    assert sample.values[("Extract.Extract", "v")] == ("a\x1fb", "x\x1f", "c")
+    assert sample.values[("Extract.Extract", "w")] == ("1", "2", "3")
+    assert sample.rows_sampled == {"Extract.Extract": 4}
+
+
+@pytest.mark.hyper
+def test_extract_is_attached_read_only(hyper_files: Files, session: HyperSession) -> None:
+    from tableauhyperapi import HyperException
+
+    with session._connect(hyper_files.multi) as connection:
+        with pytest.raises(HyperException):
+            connection.execute_command('CREATE TABLE "Extract"."planted" (a INT)')
+        assert connection.execute_scalar_query('SELECT COUNT(*) FROM "Extract"."Extract"') == 4
 
 
 @pytest.mark.hyper

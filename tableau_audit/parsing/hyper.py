@@ -41,6 +41,7 @@ from tableau_audit.parsing.hyper_catalog import CatalogError, read_catalog
 from tableau_audit.parsing.hyper_sql import (
     DEFAULT_WINDOW_FACTOR,
     SEPARATOR,
+    UNSAMPLED_SQL_TYPES,
     aggregated_query,
     plan_sample,
     sample_query,
@@ -528,7 +529,8 @@ class HyperSession:
             names = [
                 c.name
                 for c in table.columns
-                if wanted is None or (table.schema, table.name, c.name) in wanted
+                if c.sql_type not in UNSAMPLED_SQL_TYPES
+                and (wanted is None or (table.schema, table.name, c.name) in wanted)
             ]
             if not names:
                 continue

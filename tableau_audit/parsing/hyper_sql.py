@@ -32,6 +32,7 @@ __all__ = [
     "OVERSAMPLE",
     "SAMPLE_SEED",
     "SEPARATOR",
+    "UNSAMPLED_SQL_TYPES",
     "SamplePlan",
     "aggregated_query",
     "plan_sample",
@@ -46,6 +47,10 @@ OVERSAMPLE = 1.25
 
 DEFAULT_WINDOW_FACTOR = 100
 """Default scan window: this many times the sample size (100,000 rows for 1,000 values)."""
+
+UNSAMPLED_SQL_TYPES = frozenset({"TABLEAU.TABGEOGRAPHY", "BYTES"})
+"""Column types never sampled: no value validator applies to a geometry or to raw bytes, and one
+geometry's text can run to megabytes (a country's outline). Such columns are judged by name."""
 
 SAMPLE_SEED = 20_260
 """Fixed ``REPEATABLE`` seed: the sample is a pure function of the file."""

@@ -271,6 +271,7 @@ def evaluate_values(
     if not n or datatype.lower() in _BOOLEAN_TYPES:
         return ValueEvidence(sample_size=n, distinct_ratio=distinct_ratio)
     is_date_type = datatype.lower() in _DATE_TYPES
+    is_decimal_type = datatype.lower() in _DECIMAL_TYPES
     anchor = today or dt.date.today()
     tallies: dict[PiiType, _Tally] = {}
     # NOTE: each distinct value is validated once (categories, flags and codes repeat a lot);
@@ -278,6 +279,8 @@ def evaluate_values(
     for value, count in counts.items():
         if len(value) < 7 and value.isdigit():
             continue  # a number of fewer than 7 digits meets no validator (_detect_bare_digits)
+        if is_decimal_type and "." in value:
+            continue  # a fraction survived _count: a measurement, never an identifier or a date
         hits = _detect(value, is_date_type=is_date_type, region=region, today=anchor)
         by_type: dict[PiiType, dict[Detector, bool]] = {}
         for det, strong in hits.items():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from tableau_audit.baseline import Baseline, split_baseline
 from tableau_audit.classify.columns import classify_column
 from tableau_audit.classify.types import ColumnClassification
+from tableau_audit.classify.values import ValueEvidence, evaluate_values
 from tableau_audit.config import AuditConfig
 from tableau_audit.display import display_path
 from tableau_audit.errors import ParseError, traceback_without_message
@@ -239,15 +240,26 @@ def classify_columns(
 ) -> Mapping[tuple[str, str], ColumnClassification]:
     """Classify every physical column by name, and by value where its extract was sampled."""
     found: dict[tuple[str, str], ColumnClassification] = {}
+    # NOTE: data sources over the same extract table get the same tuple of values; it is
+    # judged once per datatype. Keyed by id(): every tuple stays alive in ``samples`` for the
+    # whole loop, and the dict dies with this call.
+    judged: dict[tuple[int, str], ValueEvidence] = {}
     for ds in workbook.datasources:
         for col in ds.columns:
+            values = samples.get(ds.name, col.name)
+            evidence = None
+            if values is not None:
+                key = (id(values), col.datatype)
+                evidence = judged.get(key)
+                if evidence is None:
+                    evidence = judged[key] = evaluate_values(values, datatype=col.datatype)
             verdict = classify_column(
                 datasource_caption=ds.caption,
                 name=col.name,
                 remote_name=col.remote_name,
                 caption=col.caption,
                 datatype=col.datatype,
-                values=samples.get(ds.name, col.name),
+                values=evidence,
                 policy=config.policy,
             )
             if verdict is not None:

@@ -14,6 +14,7 @@ from tableau_audit.classify.names import NameMatch, classify_name
 from tableau_audit.classify.policy import Policy
 from tableau_audit.classify.scoring import classify_values
 from tableau_audit.classify.types import ColumnClassification
+from tableau_audit.classify.values import ValueEvidence
 
 __all__ = ["classify_column", "combine", "name_signal"]
 
@@ -25,14 +26,16 @@ def classify_column(
     remote_name: str,
     caption: str,
     datatype: str,
-    values: Sequence[str] | None,
+    values: Sequence[str] | ValueEvidence | None,
     policy: Policy,
 ) -> ColumnClassification | None:
     """Classify one column; None when it is allow-listed or not confidential enough to report.
 
     With ``values=None`` (no extract, a live connection, a CI run without data) the verdict is
     name-only. With sampled values (cast to text), the name signal and the value evidence are
-    weighed together by :func:`tableau_audit.classify.scoring.classify_values`.
+    weighed together by :func:`tableau_audit.classify.scoring.classify_values` (which also takes
+    their :class:`~tableau_audit.classify.values.ValueEvidence`, computed once for columns that
+    read the same values).
     """
     # NOTE: most policies have no allow-list; skip building the glob candidates per column then.
     allow_lists = policy.allow_datasources or policy.allow_columns

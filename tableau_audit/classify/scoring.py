@@ -237,7 +237,7 @@ def classify_values(
     name: NameSignal | None,
     names: tuple[str, ...],
     datatype: str,
-    values: Sequence[str],
+    values: Sequence[str] | ValueEvidence,
     policy: Policy,
     name_only: ColumnClassification | None,
     name_signals: Mapping[str, object] | None = None,
@@ -245,11 +245,17 @@ def classify_values(
 ) -> ColumnClassification | None:
     """Classify a column from its name signal and its sampled values (already cast to text).
 
-    ``name_only`` is the verdict from the name alone; it stands when fewer than
-    :data:`MIN_SAMPLE` non-empty values were sampled, with the sample size noted in its
-    signals. The values are read here and dropped: the result holds counts and masks only.
+    ``values`` may also be their :func:`evaluate_values` evidence, already computed (for
+    ``datatype`` and ``region``), when several columns read the same values. ``name_only`` is
+    the verdict from the name alone; it stands when fewer than :data:`MIN_SAMPLE` non-empty
+    values were sampled, with the sample size noted in its signals. The values are read here
+    and dropped: the result holds counts and masks only.
     """
-    evidence = evaluate_values(values, datatype=datatype, region=region)
+    evidence = (
+        values
+        if isinstance(values, ValueEvidence)
+        else evaluate_values(values, datatype=datatype, region=region)
+    )
     if evidence.sample_size < MIN_SAMPLE:
         if name_only is None:
             return None

@@ -193,6 +193,25 @@ def test_classify_values_with_enough_values_and_name_signals() -> None:
         assert value not in repr(result)
 
 
+def test_classify_values_takes_precomputed_evidence() -> None:
+    # The engine judges values shared by several columns once and passes the evidence.
+    values = [*_ssns(20), "n/a", "pending"]
+    verdicts = [
+        classify_values(
+            name=None,
+            names=("col_7",),
+            datatype="string",
+            values=given,
+            policy=POLICY,
+            name_only=None,
+        )
+        for given in (values, evaluate_values(values, datatype="string"))
+    ]
+    assert verdicts[0] is not None
+    assert verdicts[0].pii_type is PiiType.SSN
+    assert verdicts[1] == verdicts[0]
+
+
 @pytest.mark.parametrize(
     ("names", "expected"),
     [

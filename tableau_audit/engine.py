@@ -60,12 +60,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FILES_READ_AHEAD = 3
+FILES_READ_AHEAD = 8
 """How many files past the current one may have their extracts read already (:func:`audit`).
 
-One is not enough on the corpus: a run of files with large extracts outpaces the worker while
-XML-only files leave it idle. Only sampled values are held for the files in flight (the extract
-bytes are dropped once read), so memory stays small.
+A few are not enough on the corpus: a run of files with large extracts outpaces the readers
+while XML-only files leave them idle. Only sampled values are held for the files in flight
+(at most sample size × columns strings each; the extract bytes are dropped once read), so
+memory stays bounded.
 """
 
 
@@ -75,7 +76,7 @@ def audit(
     """Audit local files and directories. Unreadable inputs become TA901 + ``skipped``.
 
     Files are audited one after the other, in order. Their extracts are read up to
-    :data:`FILES_READ_AHEAD` files ahead on a worker thread (:class:`ReadAhead`): hyperd answers
+    :data:`FILES_READ_AHEAD` files ahead on worker threads (:class:`ReadAhead`): hyperd answers
     for the next files while this thread parses and classifies the current one. The result is
     the same as a sequential run's.
     """

@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +47,7 @@ from tableau_audit.parsing.hyper_sql import (
     sample_query,
 )
 from tableau_audit.parsing.hyper_workbook import standalone_workbook, tableau_datatype
+from tableau_audit.parsing.read_gate import ReadGate
 
 if TYPE_CHECKING:
     from tableauhyperapi import Connection, HyperProcess
@@ -209,6 +210,16 @@ def _server_alive(endpoint: Any) -> bool:
     return True
 
 
+_Outcome = tuple[HyperInventory, ValueSample]
+"""What reading one file gives (an inventory read alone comes with an empty sample)."""
+
+
+def _incomplete(outcome: _Outcome) -> bool:
+    """Whether a read failed, wholly or for some table (hyperd may have died under it)."""
+    inventory, sample = outcome
+    return inventory.error is not None or bool(sample.table_errors)
+
+
 def _attach(endpoint: Any, copy: Path) -> Connection:
     """A connection whose one database is ``copy``, attached read-only when Hyper allows it.
 
@@ -252,8 +263,13 @@ class HyperSession:
 
     Use as a context manager (``with HyperSession() as hyper: ...``). Nothing starts until the
     first file needs hyperd, or :meth:`prestart` is called; :attr:`starts` counts how many
-    times hyperd was started (a run should start it at most once). Not thread-safe: one thread
-    reads files (``prestart``'s own thread only starts hyperd).
+    times hyperd was started (a run should start it at most once).
+
+    Several threads may read files at once, each through its own connection. When hyperd dies
+    during a read (a hostile file, the OOM killer), no one can tell which file being read killed
+    it: every read it broke is done again alone, behind a :class:`ReadGate`, on a restarted
+    hyperd. The file that kills it again is reported ("hyperd stopped ..."); the others read
+    normally, so each file's outcome is what a one-thread run gives, whatever the timing.
     """
 
     _total_starts: ClassVar[int] = 0
@@ -274,10 +290,12 @@ class HyperSession:
         self._start_error: str | None = None
         self._starts = 0
         self._closed = False
-        # NOTE: only prestart()'s thread and the session's one user touch the process and the
-        # private root; the lock keeps them from starting two hyperds or making two roots.
+        # NOTE: the lock keeps concurrent readers and prestart()'s thread from starting two
+        # hyperds, replacing a healthy one or making two private roots.
         self._lock = threading.RLock()
         self._starter: threading.Thread | None = None
+        self._gate = ReadGate()
+        self._rereads = 0
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -313,18 +331,24 @@ class HyperSession:
         Call it as soon as a run is known to read a .hyper. Calling it again, or after hyperd
         started, does nothing; a failed start is reported by the first file that needs hyperd.
         """
-        if self._closed or self._process is not None or self._starter is not None:
-            return
-        self._private_root()  # made here, so that the first copy never waits for the start
-        self._starter = threading.Thread(
-            target=self._start_quietly, name="tableau-audit-hyperd-start", daemon=True
-        )
-        self._starter.start()
+        with self._lock:
+            if self._closed or self._process is not None or self._starter is not None:
+                return
+            self._private_root()  # made here, so that the first copy never waits for the start
+            self._starter = threading.Thread(
+                target=self._start_quietly, name="tableau-audit-hyperd-start", daemon=True
+            )
+            self._starter.start()
 
     @property
     def starts(self) -> int:
         """How many times this session started hyperd (0 before the first file, then 1)."""
         return self._starts
+
+    @property
+    def rereads(self) -> int:
+        """Files read again alone because hyperd died while they were being read."""
+        return self._rereads
 
     @classmethod
     def total_starts(cls) -> int:
@@ -340,12 +364,11 @@ class HyperSession:
 
     def inventory(self, data: Path | bytes, *, label: str) -> HyperInventory:
         """Schemas, tables, columns (SQL type as text), row counts. Never raises for bad files."""
-        try:
-            with self._connect(data) as connection:
-                return HyperInventory(tables=_read_catalog(connection))
-        except _ReadFailure as failure:
-            logger.debug("%s: %s", label, failure.reason)
-            return HyperInventory(error=f"{label}: {failure.reason}")
+
+        def read(connection: Connection) -> _Outcome:
+            return HyperInventory(tables=_read_catalog(connection)), ValueSample()
+
+        return self._read(data, label, read)[0]
 
     def sample(
         self,
@@ -371,23 +394,55 @@ class HyperSession:
         if limit < 1:
             raise ValueError("sample size must be at least 1")
         wanted = None if columns is None else frozenset(columns)
-        started = time.perf_counter()
+
+        def read(connection: Connection) -> _Outcome:
+            started = time.perf_counter()
+            tables = _read_catalog(connection)
+            sample = self._sample_tables(connection, tables, wanted, limit)
+            logger.debug(
+                "%s: %d tables, %d columns sampled in %.3f s",
+                label,
+                len(tables),
+                len(sample.values),
+                time.perf_counter() - started,
+            )
+            return HyperInventory(tables=tables), sample
+
+        return self._read(data, label, read)
+
+    # -- reading, and reading again alone ------------------------------------------------
+
+    def _read(
+        self, data: Path | bytes, label: str, read: Callable[[Connection], _Outcome]
+    ) -> _Outcome:
+        """One file through ``read``; again, alone, when hyperd died during the read."""
+        with self._gate.shared():
+            outcome, hyperd = self._attempt(data, label, read)
+        if hyperd is None or not _incomplete(outcome) or not self._lost(hyperd):
+            return outcome
+        with self._gate.exclusive():
+            self._rereads += 1
+            logger.debug("%s: hyperd stopped during the read; reading it again alone", label)
+            return self._attempt(data, label, read)[0]
+
+    def _attempt(
+        self, data: Path | bytes, label: str, read: Callable[[Connection], _Outcome]
+    ) -> tuple[_Outcome, HyperProcess | None]:
+        """``read`` on a fresh private copy; the hyperd it used (None: it never got that far)."""
+        hyperd: HyperProcess | None = None
         try:
-            with self._connect(data) as connection:
-                tables = _read_catalog(connection)
-                sample = self._sample_tables(connection, tables, wanted, limit)
+            with self._connect(data) as (connection, hyperd):
+                return read(connection), hyperd
         except _ReadFailure as failure:
             logger.debug("%s: %s", label, failure.reason)
             error = f"{label}: {failure.reason}"
-            return HyperInventory(error=error), ValueSample(error=error)
-        logger.debug(
-            "%s: %d tables, %d columns sampled in %.3f s",
-            label,
-            len(tables),
-            len(sample.values),
-            time.perf_counter() - started,
-        )
-        return HyperInventory(tables=tables), sample
+            return (HyperInventory(error=error), ValueSample(error=error)), hyperd
+
+    def _lost(self, hyperd: HyperProcess) -> bool:
+        """Whether ``hyperd`` died or was replaced (by another reader) since a read used it."""
+        with self._lock:
+            replaced = self._process is not hyperd
+        return replaced or not _server_alive(hyperd.endpoint)
 
     # -- internals -----------------------------------------------------------------------
 
@@ -411,20 +466,20 @@ class HyperSession:
     def _start_quietly(self) -> None:
         """prestart()'s thread: start hyperd; a failure waits for the first file to report it."""
         try:
-            self._endpoint()
+            self._hyperd()
         except _ReadFailure:
             pass  # kept in _start_error
         except Exception as error:  # closed meanwhile, or a bug: the first file starts it again
             logger.debug("starting hyperd in the background failed (%s)", type(error).__name__)
 
-    def _endpoint(self) -> Any:
-        """hyperd's endpoint, starting hyperd on first use (or waiting for prestart())."""
+    def _hyperd(self) -> HyperProcess:
+        """The running hyperd, started on first use (or waited for, after prestart())."""
         with self._lock:
-            return self._endpoint_locked()
+            return self._hyperd_locked()
 
-    def _endpoint_locked(self) -> Any:
+    def _hyperd_locked(self) -> HyperProcess:
         if self._process is not None:
-            return self._process.endpoint
+            return self._process
         if self._start_error is not None:
             raise _ReadFailure(self._start_error)
         from tableauhyperapi import HyperProcess, Telemetry
@@ -448,7 +503,7 @@ class HyperSession:
         self._starts += 1
         HyperSession._total_starts += 1
         logger.debug("hyperd started in %.3f s", time.perf_counter() - started)
-        return self._process.endpoint
+        return self._process
 
     @contextmanager
     def _private_copy(self, data: Path | bytes) -> Iterator[Path]:
@@ -470,35 +525,42 @@ class HyperSession:
             shutil.rmtree(workdir, ignore_errors=True)
 
     @contextmanager
-    def _connect(self, data: Path | bytes) -> Iterator[Connection]:
-        """A read-only connection to a private copy of ``data``."""
+    def _connect(self, data: Path | bytes) -> Iterator[tuple[Connection, HyperProcess]]:
+        """A read-only connection to a private copy of ``data``, and the hyperd serving it."""
         _precheck(data)
         with self._private_copy(data) as copy:
-            connection = self._open(copy)
+            connection, hyperd = self._open(copy)
             try:
-                yield connection
+                yield connection, hyperd
             finally:
                 try:
                     connection.close()
                 except Exception as error:
                     logger.debug("closing a .hyper connection failed (%s)", type(error).__name__)
 
-    def _open(self, copy: Path) -> Connection:
+    def _open(self, copy: Path) -> tuple[Connection, HyperProcess]:
         """Attach ``copy`` read-only; restart hyperd once if it has died."""
-        endpoint = self._endpoint()
+        hyperd = self._hyperd()
         try:
-            return _attach(endpoint, copy)
+            return _attach(hyperd.endpoint, copy), hyperd
         except Exception as error:
-            if _server_alive(endpoint):
+            if _server_alive(hyperd.endpoint):
                 raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
         # NOTE: a killed hyperd (OOM killer, crash on a hostile file) would otherwise make every
         # later extract of the run unreadable with a misleading reason.
-        logger.warning("hyperd stopped unexpectedly; starting it again")
-        self._drop_process()
+        self._replace(hyperd)
+        hyperd = self._hyperd()
         try:
-            return _attach(self._endpoint(), copy)
+            return _attach(hyperd.endpoint, copy), hyperd
         except Exception as error:
             raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
+
+    def _replace(self, dead: HyperProcess) -> None:
+        """Drop ``dead`` so that the next read starts a new hyperd (once, whoever asks first)."""
+        with self._lock:
+            if self._process is dead:
+                logger.warning("hyperd stopped unexpectedly; starting it again")
+                self._drop_process()
 
     def _drop_process(self) -> None:
         process, self._process = self._process, None

@@ -1,21 +1,22 @@
-"""Read .hyper extracts ahead, on one worker thread, while the caller parses and classifies.
+"""Read .hyper extracts ahead, on worker threads, while the caller parses and classifies.
 
 hyperd is a separate process: while it attaches a copy of an extract and answers the catalogue
 and sample queries, the auditor's own work (XML, field usage, classification) can go on. A
 :class:`ReadAhead` is the Hyper reader that :func:`~tableau_audit.parsing.load_item` is given
 during a local run. The engine queues each file (:meth:`ReadAhead.queue`) before it parses it,
-and the next one while it classifies the current one. The worker opens the file, finds its
+and the next ones while it classifies the current one. A worker opens the file, finds its
 .hyper extracts (a standalone .hyper, or the .hyper members of a package, read through the same
 capped :class:`~tableau_audit.parsing.package.Package`) and reads each one exactly as
 ``load_item`` would. When ``load_item`` later asks for that extract, with the same label and the
-same bytes, the answer is ready or on its way; anything else is read on the worker there and
+same bytes, the answer is ready or on its way; anything else is read on a worker there and
 then.
 
-Every Hyper call runs on the one worker thread, in the order files were queued: a
-:class:`~tableau_audit.parsing.hyper.HyperSession` is not thread-safe, and one file's extract
-is read completely before the next file's starts (a hostile extract that kills hyperd only
-affects the files after it, as in a sequential run). Read-ahead results, sampled values
-included, live in memory only until the engine releases their file.
+:data:`READERS` workers read files in the order they were queued, each file wholly on one
+worker, through the run's one hyperd: while hyperd answers one worker, the other copies or
+inflates the next extract. A hyperd that dies under a read costs nothing but time: the
+:class:`~tableau_audit.parsing.hyper.HyperSession` reads every file it broke again alone, so
+the results are those of a one-thread run. Read-ahead results, sampled values included, live
+in memory only until the engine releases their file.
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ from tableau_audit.parsing.package import Package, PackageLimits
 __all__ = ["ReadAhead"]
 
 logger = logging.getLogger(__name__)
+
+READERS = 2
+"""Worker threads reading extracts. Two keep hyperd busy while one of them is in Python (copying,
+inflating, splitting a sample); a third gained nothing on two cores."""
 
 SWITCH_INTERVAL = 0.0005
 """Seconds between GIL hand-overs while a :class:`ReadAhead` is open (Python's default: 0.005).
@@ -87,7 +92,9 @@ class ReadAhead:
         self._session = session
         self._sample_size = sample_size
         self._limits = limits or PackageLimits()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tableau-audit-hyper")
+        self._worker = ThreadPoolExecutor(
+            max_workers=READERS, thread_name_prefix="tableau-audit-hyper"
+        )
         self._ahead: dict[str, Future[Mapping[str, _Read]]] = {}
         self._saved_interval: float | None = None
         self.hits = 0

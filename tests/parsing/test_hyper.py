@@ -12,9 +12,12 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -436,7 +439,7 @@ def test_geometry_and_bytes_are_inventoried_but_not_sampled(
 def test_extract_is_attached_read_only(hyper_files: Files, session: HyperSession) -> None:
     from tableauhyperapi import HyperException
 
-    with session._connect(hyper_files.multi) as connection:
+    with session._connect(hyper_files.multi) as (connection, _):
         with pytest.raises(HyperException):
             connection.execute_command('CREATE TABLE "Extract"."planted" (a INT)')
         assert connection.execute_scalar_query('SELECT COUNT(*) FROM "Extract"."Extract"') == 4
@@ -556,6 +559,78 @@ def test_dead_hyperd_is_restarted(hyper_files: Files, caplog: pytest.LogCaptureF
         assert len(hyper.inventory(hyper_files.multi, label="m").tables) == 3
         assert hyper.starts == 2
     assert "hyperd stopped unexpectedly" in caplog.text
+
+
+def _kill_hyperds(spare: set[int]) -> None:
+    for pid in _hyperd_children() - spare:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+@pytest.mark.hyper
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds hyperd through /proc")
+def test_concurrent_readers_restart_a_dead_hyperd_once(hyper_files: Files) -> None:
+    before = _hyperd_children()
+    with HyperSession() as hyper:
+        expected = hyper.inventory(hyper_files.multi, label="m")
+        _kill_hyperds(before)
+        with ThreadPoolExecutor(4) as pool:
+            got = list(pool.map(lambda i: hyper.inventory(hyper_files.multi, label="m"), range(4)))
+        assert got == [expected] * 4
+        assert hyper.starts == 2  # not one restart per reader that found it dead
+
+
+class _Hostile(HyperSession):
+    """A session where sampling the file labelled "culprit" kills hyperd, every time.
+
+    Stands in for a hostile extract that crashes hyperd. The first time, both files reach their
+    sample together, so "innocent" is being read when hyperd dies.
+    """
+
+    def __init__(self, spare: set[int]) -> None:
+        super().__init__()
+        self._spare = spare
+        self._together = threading.Barrier(2, timeout=10)
+        self._killed = threading.Event()
+        self.labels: list[str] = []
+
+    def _sample_tables(self, connection: Any, tables: Any, wanted: Any, size: int) -> ValueSample:
+        label = "culprit" if tables[0].name == "Culprit" else "innocent"
+        first = label not in self.labels
+        self.labels.append(label)
+        if first:
+            self._together.wait()
+        if label == "culprit":
+            _kill_hyperds(self._spare)
+            self._killed.set()
+        elif first:
+            self._killed.wait(10)
+        return super()._sample_tables(connection, tables, wanted, size)
+
+
+@pytest.mark.hyper
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds hyperd through /proc")
+def test_hyperd_killed_by_one_file_fails_only_that_file(hyper_files: Files, tmp_path: Path) -> None:
+    culprit = make_hyper(
+        tmp_path / "culprit.hyper", {("Extract", "Culprit"): ([("a", "TEXT")], [("x",)])}
+    )
+    with HyperSession() as reference:
+        expected = reference.inspect(hyper_files.multi, label="innocent")
+    before = _hyperd_children()
+    hyper = _Hostile(before)
+    with hyper, ThreadPoolExecutor(2) as pool:
+        hostile = pool.submit(hyper.inspect, culprit, label="culprit")
+        innocent = pool.submit(hyper.inspect, hyper_files.multi, label="innocent")
+        inventory, sample = innocent.result()
+        _, culprit_sample = hostile.result()
+        # Both reads broke; each was read again alone: only the culprit fails again.
+        assert sorted(hyper.labels) == ["culprit", "culprit", "innocent", "innocent"]
+        assert hyper.rereads == 2
+        assert (inventory, dict(sample.values)) == (expected[0], dict(expected[1].values))
+        assert sample.table_errors == {}
+        assert list(culprit_sample.table_errors) == ["Extract.Culprit"]
+        # The run goes on: the next file restarts hyperd.
+        assert hyper.inventory(hyper_files.multi, label="after") == expected[0]
 
 
 @pytest.mark.hyper

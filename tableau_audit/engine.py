@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from tableau_audit.baseline import Baseline, split_baseline
 from tableau_audit.classify.columns import classify_column
+from tableau_audit.classify.columns import prepare as prepare_classifier
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.classify.values import ValueEvidence, evaluate_values
 from tableau_audit.config import AuditConfig
@@ -85,7 +87,12 @@ def audit(
     skipped = [skip_input(display_path(src), reason, config) for src, reason in unreadable]
     sources = [display_path(path) for path in files]
     size = config.policy.sample_size
-    with HyperSession() as session, ReadAhead(session, sample_size=size) as hyper:
+    # NOTE: the classifier's one-time set-up runs while the first file waits for hyperd.
+    warm_up = functools.partial(prepare_classifier, values=size > 0)
+    with (
+        HyperSession() as session,
+        ReadAhead(session, sample_size=size, while_waiting=warm_up) as hyper,
+    ):
         for index, (path, source) in enumerate(zip(files, sources, strict=True)):
             for ahead in range(index, min(index + 1 + FILES_READ_AHEAD, len(files))):
                 hyper.queue(files[ahead], display=sources[ahead])

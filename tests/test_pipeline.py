@@ -123,6 +123,46 @@ def test_a_read_ahead_that_does_not_match_is_read_on_demand(generated_samples: P
     assert other_bytes[1].values == same[1].values
 
 
+def test_idle_work_runs_once_when_the_caller_first_waits(generated_samples: Path) -> None:
+    hyper = generated_samples / "people.hyper"
+    calls: list[bool] = []
+
+    def warm_up() -> None:
+        calls.append(hyper_busy())
+        raise RuntimeError("a failing warm-up must not cost the read")
+
+    with HyperSession() as session:
+        reader = ReadAhead(session, sample_size=SAMPLE_SIZE, while_waiting=warm_up)
+        with reader:
+            reader.queue(hyper, display="people")
+            futures = list(reader._ahead.values())
+
+            def hyper_busy() -> bool:
+                return not futures[0].done()
+
+            first = reader.inspect(hyper, label="people", size=SAMPLE_SIZE)  # hyperd not up yet
+            reader.queue(hyper, display="people again")
+            reader.inspect(hyper, label="people again", size=SAMPLE_SIZE)
+    assert calls == [True]  # once, and only while the read was still in progress
+    assert first[0].error is None
+    assert reader.hits == 2
+
+
+def test_no_idle_work_when_no_extract_is_waited_for(generated_samples: Path) -> None:
+    calls: list[str] = []
+    with (
+        HyperSession() as session,
+        ReadAhead(
+            session, sample_size=SAMPLE_SIZE, while_waiting=lambda: calls.append("x")
+        ) as reader,
+    ):
+        xml_only = generated_samples / "credentials.twb"
+        reader.queue(xml_only, display="credentials")
+        load_item(xml_only, display="credentials", hyper=reader, sample_size=SAMPLE_SIZE)
+        assert session.starts == 0
+    assert calls == []
+
+
 def test_closing_with_reads_queued_cancels_them_and_removes_everything(
     generated_samples: Path,
 ) -> None:

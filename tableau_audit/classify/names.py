@@ -348,6 +348,13 @@ _ANY_RULE = _alternation(nr.RULES)
 _RULE_RUNS = _rule_runs()
 
 
+def compile_rules() -> None:
+    """Compile now the rule patterns :func:`classify_name` compiles on first use (~10 ms)."""
+    nr.token_regex(_ANY_RULE)
+    for pattern, _ in _RULE_RUNS:
+        nr.token_regex(pattern)
+
+
 def _assess(
     rule: nr.NameRule, tokens: tuple[str, ...], start: int, end: int, kind: str
 ) -> tuple[float, tuple[str, ...]] | None:

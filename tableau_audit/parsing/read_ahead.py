@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import sys
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,8 +88,12 @@ class ReadAhead:
         *,
         sample_size: int,
         limits: PackageLimits | None = None,
+        while_waiting: Callable[[], object] | None = None,
     ) -> None:
+        """``while_waiting`` is run once, the first time the caller would wait for a read: work
+        the caller must do anyway (warming caches) then costs no time. It must not raise."""
         self._session = session
+        self._while_waiting = while_waiting
         self._sample_size = sample_size
         self._limits = limits or PackageLimits()
         self._worker = ThreadPoolExecutor(
@@ -164,11 +168,22 @@ class ReadAhead:
         for display, future in self._ahead.items():
             if label != display and not label.startswith(f"{display}:"):
                 continue
+            if not future.done():
+                self._use_idle_time()
             read = future.result().get(label)  # NOTE: waits while the worker is still on it
             if read is not None and read.identity == _identity(data):
                 self.hits += 1
                 return read
         return None
+
+    def _use_idle_time(self) -> None:
+        hook, self._while_waiting = self._while_waiting, None
+        if hook is None:
+            return
+        try:
+            hook()
+        except Exception as error:  # a warm-up must never cost a run
+            logger.debug("work while waiting for hyperd failed (%s)", type(error).__name__)
 
     def _read_file(self, path: Path, display: str) -> Mapping[str, _Read]:
         """Worker: every .hyper of one file, by the label ``load_item`` will ask for."""

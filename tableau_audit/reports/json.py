@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tableau_audit import __version__
@@ -26,7 +26,6 @@ from tableau_audit.findings import (
     Skipped,
     SuppressedFinding,
 )
-from tableau_audit.reports.changes_view import change_counts, changes_to_dict
 from tableau_audit.reports.interface import Summary, summarize
 
 if TYPE_CHECKING:
@@ -69,6 +68,7 @@ def _header() -> dict[str, JsonValue]:
 
 def result_to_dict(result: AuditResult) -> dict[str, JsonValue]:
     """The contract document as plain JSON values."""
+    change_counts, changes_to_dict = _change_views(result)
     return {
         **_header(),
         "complete": result.complete,
@@ -83,6 +83,21 @@ def result_to_dict(result: AuditResult) -> dict[str, JsonValue]:
         **accepted_to_dict(result),
         **changes_to_dict(result),
     }
+
+
+def _change_views(
+    result: AuditResult,
+) -> tuple[Callable[[AuditResult], dict[str, JsonValue]], ...]:
+    """The summary counts and the block of changes since the last run (only with --history)."""
+    if result.changes is None:  # NOTE: most runs: the change views are not even imported
+        return _no_changes, _no_changes
+    from tableau_audit.reports.changes_view import change_counts, changes_to_dict
+
+    return change_counts, changes_to_dict
+
+
+def _no_changes(result: AuditResult) -> dict[str, JsonValue]:
+    return {}
 
 
 def gate_counts(result: AuditResult) -> dict[str, JsonValue]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from tableau_audit.classify.columns import classify_column
@@ -116,3 +119,19 @@ def test_values_never_reach_the_verdict() -> None:
     assert found.name_only  # value evidence is issue 3; a sample does not change that yet
     assert canary not in repr(found)
     assert found.exemplars == ()
+
+
+def test_prepare_loads_phone_metadata_only_when_values_are_judged() -> None:
+    # A fresh interpreter: other tests have long since imported phonenumbers in this one.
+    script = (
+        "import sys\n"
+        "from tableau_audit.classify.columns import prepare\n"
+        "prepare(values=False)\n"
+        "assert 'phonenumbers' not in sys.modules\n"
+        "from tableau_audit.classify import name_rules, names\n"
+        "before = name_rules.token_regex.cache_info().currsize\n"
+        "assert before == len(names._RULE_RUNS) + 1, before\n"
+        "prepare(values=True)\n"
+        "assert 'phonenumbers' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)

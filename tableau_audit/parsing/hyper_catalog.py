@@ -99,10 +99,13 @@ def _columns_from_pg_catalog(
         return None  # the API path reads the catalog again and words any real failure
     columns: dict[tuple[str, str], list[HyperColumn]] = {}
     for schema, table, column, type_oid, modifier in rows:
+        found = columns.setdefault((schema, table), [])
+        if column is None:
+            continue  # a table without columns
         sql_type = _sql_type_text(int(type_oid), int(modifier))
         if sql_type is None:
             return None
-        columns.setdefault((schema, table), []).append(HyperColumn(name=column, sql_type=sql_type))
+        found.append(HyperColumn(name=column, sql_type=sql_type))
     return {key: tuple(found) for key, found in columns.items()}
 
 

@@ -113,13 +113,13 @@ COLUMNS_QUERY = """\
 SELECT n.nspname, c.relname, a.attname, a.atttypid, a.atttypmod
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
+LEFT JOIN pg_catalog.pg_attribute a
+  ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 WHERE c.relkind = 'r'
   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_temp', 'tableau')
-  AND a.attnum > 0
-  AND NOT a.attisdropped
 ORDER BY n.nspname, c.relname, a.attnum"""
-"""Schema, table, column, type oid and type modifier of every column of every user table."""
+"""Schema, table, column, type oid and type modifier of every column of every user table (one
+row of NULLs after the table name for a table without columns, which Hyper allows)."""
 
 
 def row_counts_query(tables: Sequence[tuple[str, str]]) -> str:

@@ -58,6 +58,7 @@ EVERY_TYPE: Tables = {
     ('Sales "EU"', "orders!view_0A1B"): ([('Sh"ip', "TEXT"), ("n", "INT")], [("x", 1)]),
     ("Tableau", "Extract"): ([("a", "INT")], [(1,), (2,)]),
     ("Extract", "Extract"): ([("Name", "TEXT")], [("Ann",), ("Bob",), ("Cy",)]),
+    ("Extract", "no columns"): ([], []),
 }
 
 
@@ -111,6 +112,7 @@ def test_every_type_and_awkward_names_match_the_api(
     by_name = {t.qualified_name: t for t in fast}
     assert set(by_name) == {
         "Extract.Extract",
+        "Extract.no columns",
         'Sales "EU".orders!view_0A1B',
         "Tableau.Extract",
         "public.every type",
@@ -138,7 +140,8 @@ def test_every_type_and_awkward_names_match_the_api(
         "OID",
         "TABLEAU.TABGEOGRAPHY",
     ]
-    assert [t.row_count for t in fast] == [3, 1, 2, 0]
+    assert by_name["Extract.no columns"].columns == ()
+    assert [t.row_count for t in fast] == [3, 0, 1, 2, 0]
 
 
 def test_empty_file_has_no_tables(reader: _Reader, files: dict[str, Path]) -> None:

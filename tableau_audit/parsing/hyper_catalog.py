@@ -37,10 +37,9 @@ _UNSET_MODIFIER = -1
 class CatalogError(Exception):
     """The catalog could not be read. ``reason`` is ours and names what failed."""
 
-    def __init__(self, reason: str, cause: BaseException) -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.cause = cause
 
 
 Describe = Callable[[BaseException, str], str]
@@ -72,7 +71,7 @@ def read_catalog_with_api(connection: Connection, describe: Describe) -> tuple[H
             for table in catalog.get_table_names(schema)
         )
     except Exception as error:  # hyperd and the file are untrusted: any failure is a reason
-        raise CatalogError(describe(error, "cannot read the .hyper catalog"), error) from None
+        raise CatalogError(describe(error, "cannot read the .hyper catalog")) from None
     tables: list[HyperTable] = []
     for schema, name in names:
         try:
@@ -119,7 +118,7 @@ def _row_counts(
             (row,) = connection.execute_list_query(row_counts_query(chunk))
         except Exception as error:
             where = f"table {chunk[0][0]}.{chunk[0][1]}" if len(chunk) == 1 else "tables"
-            raise CatalogError(describe(error, f"cannot read {where}"), error) from None
+            raise CatalogError(describe(error, f"cannot read {where}")) from None
         counts.extend(int(value) for value in row)
     return counts
 

@@ -77,9 +77,7 @@ def read_catalog_with_api(connection: Connection, describe: Describe) -> tuple[H
         try:
             definition = catalog.get_table_definition(TableName(schema, name))
         except Exception as error:
-            raise CatalogError(
-                describe(error, f"cannot read table {schema}.{name}"), error
-            ) from None
+            raise CatalogError(describe(error, f"cannot read table {schema}.{name}")) from None
         columns = tuple(
             HyperColumn(name=c.name.unescaped, sql_type=str(c.type)) for c in definition.columns
         )

@@ -210,6 +210,18 @@ def _server_alive(endpoint: Any) -> bool:
     return True
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Hyperd:
+    """One started hyperd as readers see it: its endpoint, a plain value.
+
+    NOTE: readers never touch the ``HyperProcess`` itself: another reader may shut it down
+    (after a crash), which frees its native handle, and reading ``.endpoint`` from a freed
+    handle crashed the interpreter. Identity tells one start from the next.
+    """
+
+    endpoint: Any
+
+
 _Outcome = tuple[HyperInventory, ValueSample]
 """What reading one file gives (an inventory read alone comes with an empty sample)."""
 
@@ -287,6 +299,8 @@ class HyperSession:
         self._scan_window = scan_window
         self._root: Path | None = None
         self._process: HyperProcess | None = None
+        self._running: _Hyperd | None = None
+        """What readers see of ``_process`` (set and cleared with it, under the lock)."""
         self._start_error: str | None = None
         self._starts = 0
         self._closed = False
@@ -320,7 +334,8 @@ class HyperSession:
         starter, self._starter = self._starter, None
         if starter is not None:
             starter.join()  # a start in progress must finish before the process can be stopped
-        self._drop_process()
+        with self._lock:
+            self._drop_process()
         root, self._root = self._root, None
         if root is not None:
             shutil.rmtree(root, ignore_errors=True)
@@ -427,9 +442,9 @@ class HyperSession:
 
     def _attempt(
         self, data: Path | bytes, label: str, read: Callable[[Connection], _Outcome]
-    ) -> tuple[_Outcome, HyperProcess | None]:
+    ) -> tuple[_Outcome, _Hyperd | None]:
         """``read`` on a fresh private copy; the hyperd it used (None: it never got that far)."""
-        hyperd: HyperProcess | None = None
+        hyperd: _Hyperd | None = None
         try:
             with self._connect(data) as (connection, hyperd):
                 return read(connection), hyperd
@@ -438,10 +453,10 @@ class HyperSession:
             error = f"{label}: {failure.reason}"
             return (HyperInventory(error=error), ValueSample(error=error)), hyperd
 
-    def _lost(self, hyperd: HyperProcess) -> bool:
+    def _lost(self, hyperd: _Hyperd) -> bool:
         """Whether ``hyperd`` died or was replaced (by another reader) since a read used it."""
         with self._lock:
-            replaced = self._process is not hyperd
+            replaced = self._running is not hyperd
         return replaced or not _server_alive(hyperd.endpoint)
 
     # -- internals -----------------------------------------------------------------------
@@ -472,14 +487,14 @@ class HyperSession:
         except Exception as error:  # closed meanwhile, or a bug: the first file starts it again
             logger.debug("starting hyperd in the background failed (%s)", type(error).__name__)
 
-    def _hyperd(self) -> HyperProcess:
+    def _hyperd(self) -> _Hyperd:
         """The running hyperd, started on first use (or waited for, after prestart())."""
         with self._lock:
             return self._hyperd_locked()
 
-    def _hyperd_locked(self) -> HyperProcess:
-        if self._process is not None:
-            return self._process
+    def _hyperd_locked(self) -> _Hyperd:
+        if self._running is not None:
+            return self._running
         if self._start_error is not None:
             raise _ReadFailure(self._start_error)
         from tableauhyperapi import HyperProcess, Telemetry
@@ -493,17 +508,18 @@ class HyperSession:
             # "hyper_transient.*.tmp" files into $TMPDIR (TMP/TEMP on Windows), read at start.
             private = str(self._private_root())
             with _temporary_environment(TMPDIR=private, TMP=private, TEMP=private):
-                self._process = HyperProcess(
+                process = HyperProcess(
                     telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
                     parameters={"log_config": "", "log_dir": str(log_dir)},
                 )
         except Exception as error:
             self._start_error = f"the Hyper engine could not be started ({type(error).__name__})"
             raise _ReadFailure(self._start_error) from None
+        self._process, self._running = process, _Hyperd(endpoint=process.endpoint)
         self._starts += 1
         HyperSession._total_starts += 1
         logger.debug("hyperd started in %.3f s", time.perf_counter() - started)
-        return self._process
+        return self._running
 
     @contextmanager
     def _private_copy(self, data: Path | bytes) -> Iterator[Path]:
@@ -525,7 +541,7 @@ class HyperSession:
             shutil.rmtree(workdir, ignore_errors=True)
 
     @contextmanager
-    def _connect(self, data: Path | bytes) -> Iterator[tuple[Connection, HyperProcess]]:
+    def _connect(self, data: Path | bytes) -> Iterator[tuple[Connection, _Hyperd]]:
         """A read-only connection to a private copy of ``data``, and the hyperd serving it."""
         _precheck(data)
         with self._private_copy(data) as copy:
@@ -538,7 +554,7 @@ class HyperSession:
                 except Exception as error:
                     logger.debug("closing a .hyper connection failed (%s)", type(error).__name__)
 
-    def _open(self, copy: Path) -> tuple[Connection, HyperProcess]:
+    def _open(self, copy: Path) -> tuple[Connection, _Hyperd]:
         """Attach ``copy`` read-only; restart hyperd once if it has died."""
         hyperd = self._hyperd()
         try:
@@ -555,15 +571,16 @@ class HyperSession:
         except Exception as error:
             raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
 
-    def _replace(self, dead: HyperProcess) -> None:
+    def _replace(self, dead: _Hyperd) -> None:
         """Drop ``dead`` so that the next read starts a new hyperd (once, whoever asks first)."""
         with self._lock:
-            if self._process is dead:
+            if self._running is dead:
                 logger.warning("hyperd stopped unexpectedly; starting it again")
                 self._drop_process()
 
     def _drop_process(self) -> None:
-        process, self._process = self._process, None
+        """Stop hyperd (under the lock, or once no reader is left)."""
+        process, self._process, self._running = self._process, None, None
         if process is None:
             return
         try:

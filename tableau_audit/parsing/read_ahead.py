@@ -41,8 +41,9 @@ __all__ = ["ReadAhead"]
 logger = logging.getLogger(__name__)
 
 READERS = 2
-"""Worker threads reading extracts. Two keep hyperd busy while one of them is in Python (copying,
-inflating, splitting a sample); a third gained nothing on two cores."""
+"""Worker threads reading extracts: while hyperd answers one, the other is in Python (copying,
+inflating, splitting a sample). On the corpus, two took the run from 1.85 to 1.60 s; a third
+changed nothing measurable on two cores."""
 
 SWITCH_INTERVAL = 0.0005
 """Seconds between GIL hand-overs while a :class:`ReadAhead` is open (Python's default: 0.005).
@@ -91,7 +92,8 @@ class ReadAhead:
         while_waiting: Callable[[], object] | None = None,
     ) -> None:
         """``while_waiting`` is run once, the first time the caller would wait for a read: work
-        the caller must do anyway (warming caches) then costs no time. It must not raise."""
+        the caller must do anyway (warming caches) then costs no time. If it fails, the failure
+        is logged (its type only) and the read goes on."""
         self._session = session
         self._while_waiting = while_waiting
         self._sample_size = sample_size

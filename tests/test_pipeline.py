@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from tableau_audit.findings import ItemReport, Skipped
 from tableau_audit.model import HyperInventory
 from tableau_audit.parsing import load_item
 from tableau_audit.parsing.hyper import HyperSession, ValueSample
+from tableau_audit.parsing.package import Member, Package
 from tableau_audit.parsing.read_ahead import SWITCH_INTERVAL, ReadAhead
 from tableau_audit.reports import REPORTERS
 from tableau_audit.rules import ALL_RULES
@@ -43,7 +45,7 @@ class _CountingSession(HyperSession):
 
     def inspect(
         self,
-        data: Path | bytes,
+        data: Path | bytes | Member,
         *,
         label: str,
         columns: Sequence[tuple[str, str, str]] | None = None,
@@ -109,6 +111,30 @@ def test_every_extract_load_item_asks_for_was_read_ahead(generated_samples: Path
             reader.release(display_path(path))
         assert (reader.hits, reader.misses) == (len(labels), 0)
         assert session.starts == 1
+
+
+def test_an_extract_read_ahead_is_not_inflated_again(
+    generated_samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The read-ahead matches a packaged extract by its declared size and CRC: the caller's
+    # thread reads the document only, never the (possibly huge) .hyper member a second time.
+    reads: list[tuple[bool, str]] = []
+    original = Package.read
+
+    def counting_read(self: Package, path: str, *, limit: int | None = None) -> bytes:
+        reads.append((threading.current_thread() is threading.main_thread(), path))
+        return original(self, path, limit=limit)
+
+    monkeypatch.setattr(Package, "read", counting_read)
+    workbook = generated_samples / "doj_permits.twbx"
+    with HyperSession() as session, ReadAhead(session, sample_size=SAMPLE_SIZE) as reader:
+        reader.queue(workbook, display="doj")
+        loaded = load_item(workbook, display="doj", hyper=reader, sample_size=SAMPLE_SIZE)
+        assert (reader.hits, reader.misses) == (1, 0)
+    hyper_reads = [(on_main, path) for on_main, path in reads if path.endswith(".hyper")]
+    assert hyper_reads
+    assert not any(on_main for on_main, _ in hyper_reads)
+    assert loaded.samples.values  # the values came from the read-ahead
 
 
 def test_a_read_ahead_that_does_not_match_is_read_on_demand(generated_samples: Path) -> None:

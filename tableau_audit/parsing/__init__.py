@@ -35,7 +35,7 @@ from tableau_audit.parsing.extract_contents import (
     with_extracted_calculations,
     with_undescribed_columns,
 )
-from tableau_audit.parsing.package import Package, PackageLimits
+from tableau_audit.parsing.package import Member, Package, PackageLimits
 from tableau_audit.parsing.twb import build_workbook
 from tableau_audit.parsing.xml import parse_xml
 
@@ -56,14 +56,19 @@ _REASONS = {
 
 
 class HyperReader(Protocol):
-    """What :func:`load_file` needs from a ``HyperSession`` (tableau_audit.parsing.hyper)."""
+    """What :func:`load_file` needs from a ``HyperSession`` (tableau_audit.parsing.hyper).
 
-    def inventory(self, data: Path | bytes, *, label: str) -> HyperInventory:
+    ``data`` is a standalone file, bytes, or a packaged :class:`Member`, which the reader
+    inflates only if it needs the bytes (a :class:`Member` that cannot be read raises
+    :class:`ParseError`).
+    """
+
+    def inventory(self, data: Path | bytes | Member, *, label: str) -> HyperInventory:
         """Tables, columns and row counts of a .hyper file; never raises for a bad file."""
         ...
 
     def inspect(
-        self, data: Path | bytes, *, label: str, size: int | None = None
+        self, data: Path | bytes | Member, *, label: str, size: int | None = None
     ) -> tuple[HyperInventory, SampleSource]:
         """Inventory plus a bounded sample of every column, from one private copy."""
         ...
@@ -188,7 +193,7 @@ def _standalone_hyper(path: Path, artifact: str, reading: _Reading) -> Workbook:
 
 
 def _read_extract(
-    reading: _Reading, data: Path | bytes, label: str
+    reading: _Reading, data: Path | Member, label: str
 ) -> tuple[HyperInventory, SampleSource | None]:
     """Inventory, plus a sample when sampling is on (one private copy either way)."""
     assert reading.hyper is not None
@@ -233,7 +238,7 @@ def _inventoried(
     if member not in cache:
         label = f"{package.artifact}:{member}"
         try:
-            cache[member] = _read_extract(reading, package.read(member), label)
+            cache[member] = _read_extract(reading, package.member(member), label)
         except ParseError as exc:
             cache[member] = (HyperInventory(error=exc.reason), None)
     inventory, sample = cache[member]

@@ -47,6 +47,7 @@ from tableau_audit.parsing.hyper_sql import (
     sample_query,
 )
 from tableau_audit.parsing.hyper_workbook import standalone_workbook, tableau_datatype
+from tableau_audit.parsing.package import Member
 from tableau_audit.parsing.read_gate import ReadGate
 
 if TYPE_CHECKING:
@@ -377,8 +378,13 @@ class HyperSession:
 
     # -- public reading API --------------------------------------------------------------
 
-    def inventory(self, data: Path | bytes, *, label: str) -> HyperInventory:
-        """Schemas, tables, columns (SQL type as text), row counts. Never raises for bad files."""
+    def inventory(self, data: Path | bytes | Member, *, label: str) -> HyperInventory:
+        """Schemas, tables, columns (SQL type as text), row counts. Never raises for bad files.
+
+        A packaged :class:`Member` is inflated first; one that cannot be read raises
+        :class:`~tableau_audit.errors.ParseError` (a package problem, not an extract one).
+        """
+        data = data.read() if isinstance(data, Member) else data
 
         def read(connection: Connection) -> _Outcome:
             return HyperInventory(tables=_read_catalog(connection)), ValueSample()
@@ -387,7 +393,7 @@ class HyperSession:
 
     def sample(
         self,
-        data: Path | bytes,
+        data: Path | bytes | Member,
         *,
         label: str,
         columns: Sequence[tuple[str, str, str]] | None = None,
@@ -398,17 +404,21 @@ class HyperSession:
 
     def inspect(
         self,
-        data: Path | bytes,
+        data: Path | bytes | Member,
         *,
         label: str,
         columns: Sequence[tuple[str, str, str]] | None = None,
         size: int | None = None,
     ) -> tuple[HyperInventory, ValueSample]:
-        """Inventory and sample from one private copy (cheaper than two calls)."""
+        """Inventory and sample from one private copy (cheaper than two calls).
+
+        A :class:`Member` is inflated first, as for :meth:`inventory`.
+        """
         limit = self._sample_size if size is None else size
         if limit < 1:
             raise ValueError("sample size must be at least 1")
         wanted = None if columns is None else frozenset(columns)
+        data = data.read() if isinstance(data, Member) else data
 
         def read(connection: Connection) -> _Outcome:
             started = time.perf_counter()

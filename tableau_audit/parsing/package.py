@@ -22,7 +22,7 @@ from tableau_audit.errors import ParseError
 from tableau_audit.model import Diagnostic, ExtractFormat, PackagedFile, PackagedFileKind
 from tableau_audit.parsing.detect import extract_format
 
-__all__ = ["Package", "PackageLimits"]
+__all__ = ["Member", "Package", "PackageLimits"]
 
 _MIB = 1024 * 1024
 _UTF8_FLAG = 0x800
@@ -122,6 +122,11 @@ class Package:
             )
         return data
 
+    def member(self, path: str) -> Member:
+        """A reference to one member, read only if :meth:`Member.read` is called."""
+        info = self._infos[path]
+        return Member(package=self, path=path, checksum=(info.file_size, info.CRC))
+
     def resolve(self, dbname: str) -> PackagedFile | None:
         """The member an XML ``dbname`` names: exact, then repaired, then by base name."""
         wanted = dbname.replace("\\", "/").removeprefix("./")
@@ -175,6 +180,25 @@ class Package:
             elif kind is PackagedFileKind.OTHER:
                 fmt = None
         return PackagedFile(path=path, size=info.file_size, kind=kind, extract_format=fmt)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class Member:
+    """One member of an opened package, inflated only when someone needs its bytes.
+
+    ``checksum`` is its (size, CRC-32) as the zip's directory declares them. A read of the
+    member checks them (``zipfile`` verifies the CRC at the end of every full read), so two
+    reads of the same file with equal checksums read the same bytes: the extract read ahead can
+    be matched to the one asked for without inflating it again (a 370 MB extract took 1.5 s).
+    """
+
+    package: Package
+    path: str
+    checksum: tuple[int, int]
+
+    def read(self) -> bytes:
+        """The member's bytes, bounded like :meth:`Package.read`; raises :class:`ParseError`."""
+        return self.package.read(self.path)
 
 
 def _open_zip(fileobj: BinaryIO, artifact: str, limits: PackageLimits) -> zipfile.ZipFile:

@@ -34,7 +34,7 @@ from tableau_audit.errors import ParseError
 from tableau_audit.model import ExtractFormat, HyperInventory, PackagedFileKind
 from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff
 from tableau_audit.parsing.hyper import HyperSession, ValueSample
-from tableau_audit.parsing.package import Package, PackageLimits
+from tableau_audit.parsing.package import Member, Package, PackageLimits
 
 __all__ = ["ReadAhead"]
 
@@ -55,7 +55,8 @@ throughput (only threads that ask for the GIL trigger a hand-over).
 """
 
 _Identity = Path | tuple[int, int]
-"""What the data of a read was: the path of a standalone file, or (length, CRC-32) of bytes."""
+"""What the data of a read was: the path of a standalone file, or a packaged member's
+(size, CRC-32) as its zip directory declares them (checked by every full read)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False)
@@ -68,11 +69,15 @@ class _Read:
     """None when the run samples nothing (inventory only)."""
 
 
-def _identity(data: Path | bytes) -> _Identity:
-    # NOTE: zlib.crc32 releases the GIL on large buffers; it only guards against a file that
-    # changed between the read-ahead and the parse, not against an adversary (who controls
-    # both reads anyway).
-    return data if isinstance(data, Path) else (len(data), zlib.crc32(data))
+def _identity(data: Path | bytes | Member) -> _Identity:
+    # NOTE: it only guards against a file that changed between the read-ahead and the parse,
+    # not against an adversary (who controls both reads anyway). Bytes given directly are
+    # never matched: only this module reads ahead, and it reads paths and members.
+    if isinstance(data, Path):
+        return data
+    if isinstance(data, Member):
+        return data.checksum
+    return (len(data), zlib.crc32(data))
 
 
 class ReadAhead:
@@ -145,27 +150,29 @@ class ReadAhead:
 
     # -- HyperReader (what load_item calls) ----------------------------------------------
 
-    def inventory(self, data: Path | bytes, *, label: str) -> HyperInventory:
+    def inventory(self, data: Path | bytes | Member, *, label: str) -> HyperInventory:
         """Tables, columns and row counts, from the read-ahead when it read these bytes."""
         found = self._take(data, label)
         if found is not None:
             return found.inventory
         self.misses += 1
+        data = data.read() if isinstance(data, Member) else data  # a ParseError is the caller's
         return self._worker.submit(self._session.inventory, data, label=label).result()
 
     def inspect(
-        self, data: Path | bytes, *, label: str, size: int | None = None
+        self, data: Path | bytes | Member, *, label: str, size: int | None = None
     ) -> tuple[HyperInventory, ValueSample]:
         """Inventory and sample, from the read-ahead when it sampled these bytes at ``size``."""
         found = self._take(data, label) if size == self._sample_size else None
         if found is not None and found.sample is not None:
             return found.inventory, found.sample
         self.misses += 1
+        data = data.read() if isinstance(data, Member) else data  # a ParseError is the caller's
         return self._worker.submit(self._session.inspect, data, label=label, size=size).result()
 
     # -- internals -----------------------------------------------------------------------
 
-    def _take(self, data: Path | bytes, label: str) -> _Read | None:
+    def _take(self, data: Path | bytes | Member, label: str) -> _Read | None:
         """The read-ahead of ``label`` if it read the same data, else None."""
         for display, future in self._ahead.items():
             if label != display and not label.startswith(f"{display}:"):
@@ -215,12 +222,12 @@ class ReadAhead:
         for member in members:
             label = f"{package.artifact}:{member}"
             try:
-                reads[label] = self._read(package.read(member), label)
+                reads[label] = self._read(package.member(member), label)
             except ParseError as error:  # a member too large or corrupt: load_item says so
                 logger.debug("%s: not read ahead (%s)", label, type(error).__name__)
         return reads
 
-    def _read(self, data: Path | bytes, label: str) -> _Read:
+    def _read(self, data: Path | Member, label: str) -> _Read:
         if self._sample_size > 0:
             inventory, sample = self._session.inspect(data, label=label, size=self._sample_size)
             return _Read(identity=_identity(data), inventory=inventory, sample=sample)

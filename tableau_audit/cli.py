@@ -25,7 +25,12 @@ import click
 
 from tableau_audit import __version__
 from tableau_audit.cli_baseline import baseline, baseline_option, use_baseline
-from tableau_audit.cli_options import analysis_options, output_options, verbose_option
+from tableau_audit.cli_options import (
+    analysis_options,
+    load_run_config,
+    output_options,
+    verbose_option,
+)
 from tableau_audit.errors import ReportError, TableauAuditError, traceback_without_message
 from tableau_audit.findings import AuditResult, Severity
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
@@ -149,17 +154,9 @@ def scan(
     targets = report_targets(fmt, output)
     setup_logging(verbose)
     with cli_errors():
-        from tableau_audit.config import load_config
         from tableau_audit.engine import audit
-        from tableau_audit.rules import ALL_RULES
 
-        known = [rule.id for rule in ALL_RULES]
-        config = load_config(config_path, cwd=Path.cwd(), known_rules=known)
-        if fail_on is not None:
-            config = dataclasses.replace(config, fail_on=Severity.parse(fail_on))
-        if sample_size is not None:
-            policy = dataclasses.replace(config.policy, sample_size=sample_size)
-            config = dataclasses.replace(config, policy=policy)
+        config = load_run_config(config_path, sample_size=sample_size, fail_on=fail_on)
         config = use_baseline(config, baseline_path)
         result = audit(paths, config)
         write_reports(result, targets, color=color, fail_on=config.fail_on)

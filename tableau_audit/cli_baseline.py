@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tableau_audit.cli_options import config_options, verbose_option
+from tableau_audit.cli_options import config_options, load_run_config, verbose_option
 
 if TYPE_CHECKING:
     from tableau_audit.config import AuditConfig
@@ -79,17 +79,12 @@ def create(
     main.setup_logging(verbose)
     with main.cli_errors():
         from tableau_audit.baseline import baseline_from_result, dump_baseline
-        from tableau_audit.config import load_config
         from tableau_audit.engine import audit
         from tableau_audit.errors import ReportError
-        from tableau_audit.rules import ALL_RULES
 
-        config = load_config(config_path, cwd=Path.cwd(), known_rules=[r.id for r in ALL_RULES])
+        config = load_run_config(config_path, sample_size=sample_size)
         # NOTE: record every current finding, also those an older baseline already holds.
         config = dataclasses.replace(config, baseline=None)
-        if sample_size is not None:
-            policy = dataclasses.replace(config.policy, sample_size=sample_size)
-            config = dataclasses.replace(config, policy=policy)
         result = audit(paths or (Path(),), config)
         if not result.complete:
             raise main.CliError("the run is incomplete; no baseline written")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from tableau_audit.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, CliError, cli, cli_errors, emit
+from tableau_audit.cli import EXIT_FINDINGS, EXIT_OK, CliError, cli, cli_errors, emit, exit_code
 from tableau_audit.findings import AuditResult, Severity
 
 if TYPE_CHECKING:
@@ -181,14 +181,11 @@ def scope_key(snapshot: SiteSnapshot, settings: ServerSettings) -> str:
 
 def gate(result: AuditResult, fail_on: Severity, *, fail_on_new: bool) -> int:
     """Exit code: 2 incomplete; 1 findings (new ones only with ``fail_on_new``) ≥ ``fail_on``."""
-    if not result.complete:
-        return EXIT_ERROR
-    if fail_on_new and result.changes is not None:
+    if result.complete and fail_on_new and result.changes is not None:
         from tableau_audit.changes import new_at_or_above
 
         return EXIT_FINDINGS if new_at_or_above(result.changes, fail_on) else EXIT_OK
-    worst = result.max_severity
-    return EXIT_FINDINGS if worst is not None and worst >= fail_on else EXIT_OK
+    return exit_code(result, fail_on)
 
 
 # --- tableau-audit history --------------------------------------------------------------------

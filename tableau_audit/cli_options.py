@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from tableau_audit.findings import Severity
 from tableau_audit.reports import REPORTERS
 from tableau_audit.reports.targets import FormatSpec
+
+if TYPE_CHECKING:
+    from tableau_audit.config import AuditConfig
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -72,3 +75,22 @@ def verbose_option(func: F) -> F:
     return click.option(
         "-v", "--verbose", count=True, help="Log progress to stderr (-v info, -vv debug)."
     )(func)
+
+
+def load_run_config(
+    config_path: Path | None, *, sample_size: int | None, fail_on: str | None = None
+) -> AuditConfig:
+    """The configuration a run's options describe: the file's, then ``--sample-size`` and
+    ``--fail-on`` over it (scan, server, baseline create)."""
+    import dataclasses
+
+    from tableau_audit.config import load_config
+    from tableau_audit.rules import ALL_RULES
+
+    config = load_config(config_path, cwd=Path.cwd(), known_rules=[r.id for r in ALL_RULES])
+    if fail_on is not None:
+        config = dataclasses.replace(config, fail_on=Severity.parse(fail_on))
+    if sample_size is not None:
+        policy = dataclasses.replace(config.policy, sample_size=sample_size)
+        config = dataclasses.replace(config, policy=policy)
+    return config

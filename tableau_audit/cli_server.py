@@ -28,8 +28,12 @@ from tableau_audit.cli import (
 )
 from tableau_audit.cli_baseline import baseline_option, use_baseline
 from tableau_audit.cli_history import NightlyOptions, gate, history_options, nightly
-from tableau_audit.cli_options import analysis_options, output_options, verbose_option
-from tableau_audit.findings import Severity
+from tableau_audit.cli_options import (
+    analysis_options,
+    load_run_config,
+    output_options,
+    verbose_option,
+)
 from tableau_audit.reports.targets import ReportTarget, report_targets
 
 if TYPE_CHECKING:
@@ -159,17 +163,10 @@ def server(
     targets = report_targets(fmt, output)
     setup_logging(verbose)
     with cli_errors():
-        from tableau_audit.config import load_config
         from tableau_audit.engine import audit_server
-        from tableau_audit.rules import ALL_RULES
         from tableau_audit.sources.server import ServerSource
 
-        config = load_config(config_path, cwd=Path.cwd(), known_rules=[r.id for r in ALL_RULES])
-        if fail_on is not None:
-            config = dataclasses.replace(config, fail_on=Severity.parse(fail_on))
-        if sample_size is not None:
-            policy = dataclasses.replace(config.policy, sample_size=sample_size)
-            config = dataclasses.replace(config, policy=policy)
+        config = load_run_config(config_path, sample_size=sample_size, fail_on=fail_on)
         config = use_baseline(config, baseline_path)
         options = {"url": server_url, "site": site, "token_name": token_name}
         scope = {"projects": projects, "concurrency": concurrency}

@@ -17,7 +17,9 @@ whose result is inserted, which is the fast way to make large tables, e.g.
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -96,3 +98,20 @@ def make_hyper(path: Path, tables: Tables, *, builder: HyperBuilder | None = Non
         return builder(path, tables)
     with HyperBuilder() as own:
         return own(path, tables)
+
+
+def hyperd_children() -> set[int]:
+    """Pids of the hyperd processes whose parent is this test process (Linux /proc; else empty)."""
+    if not sys.platform.startswith("linux"):
+        return set()
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                name = (entry / "comm").read_text().strip()
+            except (OSError, IndexError, ValueError):
+                continue
+            if parent == os.getpid() and name.startswith("hyperd"):
+                pids.add(int(entry.name))
+    return pids

@@ -10,7 +10,6 @@ one read ahead (no label or byte mismatch that would silently read everything tw
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from tableau_audit.parsing.read_ahead import SWITCH_INTERVAL, ReadAhead
 from tableau_audit.reports import REPORTERS
 from tableau_audit.rules import ALL_RULES
 from tableau_audit.sources.local import collect_paths
+from tests.hyperfactory import hyperd_children
 
 pytestmark = pytest.mark.hyper
 
@@ -192,7 +192,7 @@ def test_no_idle_work_when_no_extract_is_waited_for(generated_samples: Path) -> 
 def test_closing_with_reads_queued_cancels_them_and_removes_everything(
     generated_samples: Path,
 ) -> None:
-    before = _hyperd_children()
+    before = hyperd_children()
     files, _ = collect_paths([generated_samples])
     with HyperSession() as session:
         with ReadAhead(session, sample_size=SAMPLE_SIZE) as reader:
@@ -202,31 +202,14 @@ def test_closing_with_reads_queued_cancels_them_and_removes_everything(
     assert root is not None
     assert not root.exists()
     if sys.platform.startswith("linux"):
-        assert _hyperd_children() == before
+        assert hyperd_children() == before
 
 
 # -- hyperd's background start and immediate stop ---------------------------------------------
 
 
-def _hyperd_children() -> set[int]:
-    """hyperd processes whose parent is this test process (Linux /proc)."""
-    if not sys.platform.startswith("linux"):
-        return set()
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                name = (entry / "comm").read_text().strip()
-            except (OSError, IndexError, ValueError):
-                continue
-            if parent == os.getpid() and name.startswith("hyperd"):
-                pids.add(int(entry.name))
-    return pids
-
-
 def test_prestart_starts_one_hyperd_that_the_first_file_uses(generated_samples: Path) -> None:
-    before = _hyperd_children()
+    before = hyperd_children()
     with HyperSession() as session:
         session.prestart()
         session.prestart()
@@ -237,20 +220,20 @@ def test_prestart_starts_one_hyperd_that_the_first_file_uses(generated_samples: 
         assert len(inventory.tables) == 1
         assert session.starts == 1
         if sys.platform.startswith("linux"):
-            assert len(_hyperd_children() - before) == 1
+            assert len(hyperd_children() - before) == 1
     assert not root.exists()
-    assert _hyperd_children() == before
+    assert hyperd_children() == before
 
 
 def test_close_right_after_prestart_stops_hyperd_and_removes_its_directory() -> None:
-    before = _hyperd_children()
+    before = hyperd_children()
     session = HyperSession()
     session.prestart()
     root = session.temp_dir
     assert root is not None
     session.close()
     assert not root.exists()
-    assert _hyperd_children() == before
+    assert hyperd_children() == before
     session.prestart()  # closed: nothing starts again
     assert session.temp_dir is None
 

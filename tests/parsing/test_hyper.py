@@ -37,7 +37,7 @@ from tableau_audit.parsing.hyper_sql import (
     sample_query,
 )
 from tableau_audit.parsing.hyper_workbook import tableau_datatype
-from tests.hyperfactory import HyperBuilder, Tables, make_hyper
+from tests.hyperfactory import HyperBuilder, Tables, hyperd_children, make_hyper
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / ".." / "shared" / "corpus" / "files"
@@ -533,27 +533,13 @@ def test_copies_removed_and_no_value_persisted(
     assert CANARY not in caplog.text
 
 
-def _hyperd_children() -> set[int]:
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                name = (entry / "comm").read_text().strip()
-            except (OSError, IndexError, ValueError):
-                continue
-            if parent == os.getpid() and name.startswith("hyperd"):
-                pids.add(int(entry.name))
-    return pids
-
-
 @pytest.mark.hyper
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds hyperd through /proc")
 def test_dead_hyperd_is_restarted(hyper_files: Files, caplog: pytest.LogCaptureFixture) -> None:
-    before = _hyperd_children()
+    before = hyperd_children()
     with HyperSession() as hyper:
         assert hyper.inventory(hyper_files.multi, label="m").error is None
-        (pid,) = _hyperd_children() - before
+        (pid,) = hyperd_children() - before
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         assert len(hyper.inventory(hyper_files.multi, label="m").tables) == 3
@@ -562,7 +548,7 @@ def test_dead_hyperd_is_restarted(hyper_files: Files, caplog: pytest.LogCaptureF
 
 
 def _kill_hyperds(spare: set[int]) -> None:
-    for pid in _hyperd_children() - spare:
+    for pid in hyperd_children() - spare:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
 
@@ -570,7 +556,7 @@ def _kill_hyperds(spare: set[int]) -> None:
 @pytest.mark.hyper
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds hyperd through /proc")
 def test_concurrent_readers_restart_a_dead_hyperd_once(hyper_files: Files) -> None:
-    before = _hyperd_children()
+    before = hyperd_children()
     with HyperSession() as hyper:
         expected = hyper.inventory(hyper_files.multi, label="m")
         _kill_hyperds(before)
@@ -616,7 +602,7 @@ def test_hyperd_killed_by_one_file_fails_only_that_file(hyper_files: Files, tmp_
     )
     with HyperSession() as reference:
         expected = reference.inspect(hyper_files.multi, label="innocent")
-    before = _hyperd_children()
+    before = hyperd_children()
     hyper = _Hostile(before)
     with hyper, ThreadPoolExecutor(2) as pool:
         hostile = pool.submit(hyper.inspect, culprit, label="culprit")

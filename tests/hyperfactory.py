@@ -18,13 +18,13 @@ whose result is inserted, which is the fast way to make large tables, e.g.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeAlias
+
+from fixtures.samples.hyperfile import HyperWriter
 
 ColumnSpec: TypeAlias = tuple[str, str]
 Rows: TypeAlias = Sequence[tuple[Any, ...]] | str
@@ -39,20 +39,17 @@ def _quote(name: str) -> str:
 
 
 class HyperBuilder:
-    """A context manager holding one hyperd (telemetry off, log off) that writes .hyper files."""
+    """A context manager holding one hyperd (telemetry off, log off) that writes .hyper files.
+
+    The hyperd is the fixtures generator's (:class:`fixtures.samples.hyperfile.HyperWriter`);
+    this builder adds SQL-typed columns and ``INSERT ... SELECT`` rows.
+    """
 
     def __init__(self) -> None:
-        self._process: Any = None
-        self._log_dir: Path | None = None
+        self._writer: HyperWriter | None = None
 
     def __enter__(self) -> HyperBuilder:
-        from tableauhyperapi import HyperProcess, Telemetry
-
-        self._log_dir = Path(tempfile.mkdtemp(prefix="hyperfactory-"))
-        self._process = HyperProcess(
-            telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
-            parameters={"log_config": "", "log_dir": str(self._log_dir)},
-        )
+        self._writer = HyperWriter().__enter__()
         return self
 
     def __exit__(
@@ -61,21 +58,18 @@ class HyperBuilder:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._process is not None:
-            self._process.close()
-            self._process = None
-        if self._log_dir is not None:
-            shutil.rmtree(self._log_dir, ignore_errors=True)
-            self._log_dir = None
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.__exit__(exc_type, exc, tb)
 
     def __call__(self, path: Path, tables: Tables) -> Path:
         """Write ``tables`` to a new .hyper at ``path`` (replaced if it exists)."""
         from tableauhyperapi import Connection, CreateMode, Inserter, TableName
 
-        if self._process is None:
+        if self._writer is None:
             raise RuntimeError("HyperBuilder is not open; use it as a context manager")
         path.parent.mkdir(parents=True, exist_ok=True)
-        with Connection(self._process.endpoint, str(path), CreateMode.CREATE_AND_REPLACE) as conn:
+        with Connection(self._writer.endpoint, str(path), CreateMode.CREATE_AND_REPLACE) as conn:
             for schema in sorted({schema for schema, _ in tables}):
                 conn.execute_command(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
             for (schema, table), (columns, rows) in tables.items():

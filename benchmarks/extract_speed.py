@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from benchmarks.docs import DOCS, markers, write_section
 from fixtures.samples.package import write_package
 from fixtures.samples.sheets import workbook_xml
 from fixtures.samples.spec import (
@@ -58,9 +59,9 @@ from tableau_audit.parsing.hyper_sql import DEFAULT_WINDOW_FACTOR, plan_sample, 
 
 __all__ = ["main", "measure", "render", "write_docs"]
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 RESULTS = Path(__file__).resolve().parent / "results" / "extract_speed.json"
-START, END = "<!-- extract-speed:start -->", "<!-- extract-speed:end -->"
+SECTION = "extract-speed"
+START, END = markers(SECTION)
 MEMBER = "Data/Extracts/customers.hyper"
 _T = TypeVar("_T")
 
@@ -380,16 +381,7 @@ def render(figures: Mapping[str, Any]) -> str:
 
 def write_docs(section: str, path: Path = DOCS) -> None:
     """Replace (or append) only the extract-speed section of ``docs/benchmarks.md``."""
-    block = f"{START}\n{section}{END}\n"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
-        tail = tail.lstrip("\n")
-        text = head + block + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
+    write_section(SECTION, section, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.cases import CASES, Case
+from benchmarks.docs import DOCS, markers, write_section
 from tableau_audit.classify.policy import Policy
 from tableau_audit.classify.types import PiiType, Tier
 
@@ -29,8 +30,8 @@ SEED = 20260517
 MIN_ROWS, MAX_ROWS = 60, 200
 NULL_SHARE = 0.05
 JUNK = ("N/A", "unknown", "-", "TBD", "n/a", "?")
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-START, END = "<!-- classification:start -->", "<!-- classification:end -->"
+SECTION = "classification"
+START, END = markers(SECTION)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -249,16 +250,7 @@ def _label(pii_type: PiiType | None) -> str:
 
 def write_docs(section: str, path: Path = DOCS) -> None:
     """Replace (or append) only the classification section of ``docs/benchmarks.md``."""
-    block = f"{START}\n{section}{END}\n"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
-        tail = tail.lstrip("\n")
-        text = head + block + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
+    write_section(SECTION, section, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.docs import DOCS, markers, write_section
 from benchmarks.server_speed import TOKEN_NAME, TOKEN_SECRET, heavy_samples, site_spec
 
 __all__ = ["Run", "main", "measure_all", "render"]
@@ -45,9 +46,9 @@ __all__ = ["Run", "main", "measure_all", "render"]
 logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "benchmarks.md"
 RESULTS = REPO / "benchmarks" / "results" / "nightly_speed.json"
-START, END = "<!-- nightly-speed:start -->", "<!-- nightly-speed:end -->"
+SECTION = "nightly-speed"
+START, END = markers(SECTION)
 DOWNLOAD_ROUTES = ("workbook.content", "datasource.content")
 
 
@@ -243,15 +244,7 @@ machine shared with other work: compare them within a table, not across runs of 
 
 def write_docs(section: str, path: Path = DOCS) -> None:
     """Replace (or append) only the nightly-speed section of ``docs/benchmarks.md``."""
-    block = f"{START}\n{section}{END}\n"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + block + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
+    write_section(SECTION, section, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -36,14 +36,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.docs import DOCS, markers, write_section
+
 __all__ = ["Measurement", "main", "measure", "render", "site_spec"]
 
 logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = REPO / "docs" / "benchmarks.md"
 RESULTS = REPO / "benchmarks" / "results" / "server_speed.json"
-START, END = "<!-- server-speed:start -->", "<!-- server-speed:end -->"
+SECTION = "server-speed"
+START, END = markers(SECTION)
 TOKEN_NAME, TOKEN_SECRET = "bench-token", "bench-secret-not-real"
 HEAVY_SAMPLES = (
     "doj_permits.twbx",
@@ -435,15 +437,7 @@ dominates and the speed-up is bounded by it."""
 
 def write_docs(section: str, path: Path = DOCS) -> None:
     """Replace (or append) only the server-speed section of ``docs/benchmarks.md``."""
-    block = f"{START}\n{section}{END}\n"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1].lstrip("\n")
-        text = before + block + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text, encoding="utf-8")
+    write_section(SECTION, section, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,15 +11,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.docs import DOCS, markers, write_section
+
 __all__ = ["DOCS", "END", "START", "render", "verdicts", "write_docs"]
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
-START, END = "<!-- parse-speed:start -->", "<!-- parse-speed:end -->"
-HEADER = (
-    "# Benchmarks\n\n"
-    "Each section is produced by a script in `benchmarks/` (`make bench` runs them all) and\n"
-    "rewritten only between its own markers.\n"
-)
+SECTION = "parse-speed"
+START, END = markers(SECTION)
 
 OURS, PEER = "tableau-audit scan", "py-tbparse audit"
 PROBE_LABELS = {
@@ -237,14 +234,4 @@ def _cold_verdict(cold: Sequence[Mapping[str, Any]]) -> list[str]:
 
 def write_docs(section: str, path: Path = DOCS) -> None:
     """Replace (or append) only the parse-speed section of ``docs/benchmarks.md``."""
-    block = f"{START}\n{section}{END}\n"
-    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
-    if START in text and END in text:
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
-        tail = tail.lstrip("\n")
-        text = head + block + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_section(SECTION, section, path)

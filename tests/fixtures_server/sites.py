@@ -13,11 +13,18 @@ TWB = b"<?xml version='1.0' encoding='utf-8' ?><workbook version='18.1'/>"
 
 
 def packaged_workbook() -> bytes:
-    """A tiny .twbx: a .twb plus a fake extract member (enough for includeExtract=False)."""
+    """A tiny .twbx: a .twb plus a fake extract member (enough for includeExtract=False).
+
+    The same bytes on every call: members carry a fixed time (``writestr`` with a bare name
+    stamps the current second, and a test comparing two calls failed across a second).
+    """
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("Permits.twb", TWB)
-        zf.writestr("Data/Extracts/permits.hyper", b"not really hyper")
+        for name, data in (
+            ("Permits.twb", TWB),
+            ("Data/Extracts/permits.hyper", b"not really hyper"),
+        ):
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
 
 

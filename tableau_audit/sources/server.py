@@ -32,7 +32,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tableau_audit.errors import ServerError, SourceError
+from tableau_audit.errors import ServerError, SourceError, traceback_without_message
 from tableau_audit.model import (
     ArtifactKind,
     ServerGroup,
@@ -405,7 +405,8 @@ class ServerSource:
         except SourceError:
             raise  # sign-in refused again: the run cannot go on
         except Exception as error:
-            logger.debug("%s: cannot read %s", job.url, step, exc_info=True)
+            # NOTE: never exc_info: TSC's exception texts carry whole response bodies.
+            logger.debug("%s: cannot read %s\n%s", job.url, step, traceback_without_message(error))
             path.unlink(missing_ok=True)  # a partial download
             return FetchFailure(
                 kind=job.kind, source=job.url, reason=f"cannot read {step}: {convert.reason(error)}"

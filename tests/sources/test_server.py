@@ -8,6 +8,7 @@ log, so a lost page, a second read of a lazy property or a missing retry shows u
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -234,6 +235,23 @@ def test_5xx_on_one_download(srv: SimulatedServer) -> None:
     assert "HTTP 503" in result.skipped[0].reason
     assert "Report 4" in {item.name for item in result.items}
     assert not result.complete
+
+
+def test_a_failed_download_logs_no_response_text(
+    srv: SimulatedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # TSC puts the server's error detail (a response body) in its exception text.
+    planted = "qz7DETAIL-4c1e-planted"
+    srv.faults.fail(
+        status=400, code="400000", detail=planted, route="workbook.content", item="Report 3"
+    )
+    caplog.set_level(logging.DEBUG)
+    result = run(srv)
+    (skip,) = result.skipped
+    assert "cannot read its content" in skip.reason
+    assert "cannot read its content" in caplog.text  # the failure was logged, with its frames
+    assert planted not in caplog.text
+    assert planted not in skip.reason
 
 
 def test_project_filter_includes_nested(srv: SimulatedServer) -> None:

@@ -156,7 +156,6 @@ class ReadAhead:
         if found is not None:
             return found.inventory
         self.misses += 1
-        data = data.read() if isinstance(data, Member) else data  # a ParseError is the caller's
         return self._worker.submit(self._session.inventory, data, label=label).result()
 
     def inspect(
@@ -167,7 +166,6 @@ class ReadAhead:
         if found is not None and found.sample is not None:
             return found.inventory, found.sample
         self.misses += 1
-        data = data.read() if isinstance(data, Member) else data  # a ParseError is the caller's
         return self._worker.submit(self._session.inspect, data, label=label, size=size).result()
 
     # -- internals -----------------------------------------------------------------------

@@ -31,6 +31,7 @@ __all__ = [
     "KnownFinding",
     "RunChanges",
     "RunRef",
+    "changed_finding",
     "compare",
     "new_at_or_above",
 ]
@@ -146,11 +147,11 @@ def compare(
     for finding in gating.values():
         before = known.get(finding.fingerprint)
         if before is not None and before.open:
-            persisting.append(_changed(Change.PERSISTING, finding, before.first_seen))
+            persisting.append(changed_finding(Change.PERSISTING, finding, before.first_seen))
         elif before is not None:
-            new.append(_changed(Change.NEW, finding, before.first_seen, reopened=True))
+            new.append(changed_finding(Change.NEW, finding, before.first_seen, reopened=True))
         else:
-            new.append(_changed(Change.NEW, finding, now))
+            new.append(changed_finding(Change.NEW, finding, now))
     resolved: list[ChangedFinding] = []
     unchecked: list[ChangedFinding] = []
     for before in known.values():
@@ -180,9 +181,10 @@ def _accepted(result: AuditResult) -> set[str]:
     return accepted | {finding.fingerprint for finding in result.baseline}
 
 
-def _changed(
+def changed_finding(
     change: Change, finding: Finding, first_seen: str, *, reopened: bool = False
 ) -> ChangedFinding:
+    """``finding`` as the "what changed" lists show it (new, persisting, resolved, unchecked)."""
     return ChangedFinding(
         change=change,
         fingerprint=finding.fingerprint,

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tableau_audit.changes import Change, ChangedFinding
 from tableau_audit.classify.types import ColumnClassification, PiiType, Tier
 from tableau_audit.findings import (
     AuditResult,
@@ -97,23 +96,6 @@ def make_skipped(
         evidence={"reason": reason},
     )
     return Skipped(source=source, reason=reason, finding=finding)
-
-
-def make_changed(
-    finding: Finding, change: Change, *, first_seen: str, reopened: bool = False
-) -> ChangedFinding:
-    """``finding`` as a run history lists it (new, persisting, resolved or unchecked)."""
-    return ChangedFinding(
-        change=change,
-        fingerprint=finding.fingerprint,
-        rule_id=finding.rule_id,
-        severity=finding.severity,
-        message=finding.message,
-        artifact=finding.location.artifact,
-        object_path=finding.location.object_path,
-        first_seen=first_seen,
-        reopened=reopened,
-    )
 
 
 def make_result(**overrides: Any) -> AuditResult:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tableau_audit import __version__
-from tableau_audit.changes import Change, RunChanges, RunRef
+from tableau_audit.changes import Change, RunChanges, RunRef, changed_finding
 from tableau_audit.findings import (
     AuditResult,
     ExpiredSuppression,
@@ -29,7 +29,6 @@ from tableau_audit.findings import (
 from tableau_audit.model import ArtifactKind
 from tableau_audit.rules.base import Rule
 from tests.factories import (
-    make_changed,
     make_column,
     make_finding,
     make_item,
@@ -223,18 +222,18 @@ def golden_result_with_changes() -> AuditResult:
         reference=REFERENCE,
         run_id=8,
         new=(
-            make_changed(password, Change.NEW, first_seen=NOW),
-            make_changed(skipped, Change.NEW, first_seen=NOW),
-            make_changed(everyone, Change.NEW, first_seen=long_ago, reopened=True),
+            changed_finding(Change.NEW, password, NOW),
+            changed_finding(Change.NEW, skipped, NOW),
+            changed_finding(Change.NEW, everyone, long_ago, reopened=True),
         ),
         persisting=(
-            make_changed(unused, Change.PERSISTING, first_seen=earlier),
-            make_changed(mention, Change.PERSISTING, first_seen=earlier),
+            changed_finding(Change.PERSISTING, unused, earlier),
+            changed_finding(Change.PERSISTING, mention, earlier),
         ),
         resolved=(
-            make_changed(old_password, Change.RESOLVED, first_seen=long_ago),
-            make_changed(gone, Change.RESOLVED, first_seen=earlier),
+            changed_finding(Change.RESOLVED, old_password, long_ago),
+            changed_finding(Change.RESOLVED, gone, earlier),
         ),
-        unchecked=(make_changed(unchecked, Change.UNCHECKED, first_seen=earlier),),
+        unchecked=(changed_finding(Change.UNCHECKED, unchecked, earlier),),
     )
     return dataclasses.replace(result, changes=changes)

@@ -22,13 +22,13 @@ from click.testing import CliRunner
 from lxml import etree
 
 from fixtures.tableau_server import SimulatedServer, site_from_dict
-from tableau_audit.changes import Change, KnownFinding, RunChanges, compare
+from tableau_audit.changes import Change, KnownFinding, RunChanges, changed_finding, compare
 from tableau_audit.cli import cli
 from tableau_audit.findings import AuditResult, Severity
 from tableau_audit.reports.csv_report import COLUMNS, CsvReporter
 from tableau_audit.reports.junit import JunitReporter
 from tableau_audit.reports.sarif import FINGERPRINT_KEY, SarifReporter
-from tests.factories import make_changed, make_finding, make_item, make_result
+from tests.factories import make_finding, make_item, make_result
 from tests.reports.golden import (
     GONE_URL,
     NOW,
@@ -189,7 +189,7 @@ def test_sarif_a_resolved_finding_of_a_rule_that_did_not_run_still_has_a_descrip
                          severity=Severity.CRITICAL)  # fmt: skip
     result = make_result(items=())
     changes = RunChanges(
-        reference=REFERENCE, resolved=(make_changed(guest, Change.RESOLVED, first_seen=EARLIER),)
+        reference=REFERENCE, resolved=(changed_finding(Change.RESOLVED, guest, EARLIER),)
     )
     run = _sarif(dataclasses.replace(result, changes=changes))["runs"][0]
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.docs import DOCS, markers, write_section
+from fixtures.tableau_server.site import permission_rule as rule
 
 __all__ = ["Measurement", "main", "measure", "render", "site_spec"]
 
@@ -123,10 +124,6 @@ def light(template: str, n: int) -> str:
     return template.format(n=n, connection=connection)
 
 
-def _rule(kind: str, name: str, **caps: str) -> dict[str, Any]:
-    return {kind: name, "capabilities": caps}
-
-
 def _people(users: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     roles = ("Creator", "Explorer", "Explorer", "Viewer", "Viewer")
     people = [{"name": "auditor", "siteRole": "SiteAdministratorExplorer"}]
@@ -146,10 +143,10 @@ def _projects(count: int) -> list[dict[str, Any]]:
         if p % 4 == 0:  # every fourth one is locked, with public defaults
             project["contentPermissions"] = "LockedToProject"
             project["defaultWorkbookPermissions"] = [
-                _rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow")
+                rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow")
             ]
             project["defaultDatasourcePermissions"] = [
-                _rule("group", "All Users", Read="Allow", Connect="Allow")
+                rule("group", "All Users", Read="Allow", Connect="Allow")
             ]
         projects += [project, {"name": f"Project {p:02d} child", "parent": f"Project {p:02d}"}]
     return projects
@@ -160,8 +157,8 @@ def _workbook(i: int, project: str, heavy: Path | None) -> dict[str, Any]:
         "name": f"Workbook {i:04d}",
         "project": project,
         "owner": "auditor",
-        "permissions": [_rule("group", f"Team {i % 5}", Read="Allow", ExportData="Allow")]
-        + ([_rule("group", "All Users", Read="Allow")] if i % 10 == 0 else []),
+        "permissions": [rule("group", f"Team {i % 5}", Read="Allow", ExportData="Allow")]
+        + ([rule("group", "All Users", Read="Allow")] if i % 10 == 0 else []),
         "connections": [
             {"type": "postgres", "serverAddress": f"db{i}.example.org", "userName": "reader"}
             | ({"embedPassword": True} if i % 7 == 0 else {})
@@ -174,8 +171,14 @@ def _workbook(i: int, project: str, heavy: Path | None) -> dict[str, Any]:
     if i % 10 == 5:  # tabs hidden: each view has its own rules
         book["showTabs"] = False
         book["views"] = [
-            {"name": "Summary", "permissions": [_rule("group", "All Users", Read="Allow")]},
-            {"name": "Detail", "permissions": [_rule("group", f"Team {i % 5}", Read="Allow")]},
+            {
+                "name": "Summary",
+                "permissions": [rule("group", "All Users", Read="Allow")],
+            },
+            {
+                "name": "Detail",
+                "permissions": [rule("group", f"Team {i % 5}", Read="Allow")],
+            },
         ]
     return book
 
@@ -197,7 +200,7 @@ def site_spec(
             "project": names[d % len(names)],
             "owner": "auditor",
             "contentText": light(LIGHT_TDS, 10_000 + d),
-            "permissions": [_rule("group", "All Users", Read="Allow", Connect="Allow")],
+            "permissions": [rule("group", "All Users", Read="Allow", Connect="Allow")],
         }
         for d in range(max(1, workbooks // 50))
     ]

@@ -6,6 +6,8 @@ import io
 import zipfile
 from typing import Any
 
+from fixtures.tableau_server.site import permission_rule as rule
+
 PAT_SECRET = "pat-secret-Q7x9"
 PASSWORD = "pw-Zk9-unique"
 APP_SECRET = "app-secret-L3m"
@@ -26,10 +28,6 @@ def packaged_workbook() -> bytes:
         ):
             zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
-
-
-def _rule(kind: str, name: str, **caps: str) -> dict[str, Any]:
-    return {kind: name, "capabilities": caps}
 
 
 def site_spec(**site: Any) -> dict[str, Any]:
@@ -53,23 +51,23 @@ def site_spec(**site: Any) -> dict[str, Any]:
             {
                 "name": "Public",
                 "contentPermissions": "LockedToProject",
-                "permissions": [_rule("group", "All Users", Read="Allow")],
+                "permissions": [rule("group", "All Users", Read="Allow")],
                 "defaultWorkbookPermissions": [
-                    _rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow"),
-                    _rule("user", "Guest", Read="Allow"),
+                    rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow"),
+                    rule("user", "Guest", Read="Allow"),
                 ],
-                "defaultDatasourcePermissions": [_rule("group", "All Users", Connect="Allow")],
+                "defaultDatasourcePermissions": [rule("group", "All Users", Connect="Allow")],
             },
             {"name": "Nested", "parent": "Public"},
             {
                 "name": "Team",
                 "contentPermissions": "LockedToProjectWithoutNested",
-                "defaultWorkbookPermissions": [_rule("group", "Finance", Read="Allow")],
+                "defaultWorkbookPermissions": [rule("group", "Finance", Read="Allow")],
             },
             {
                 "name": "Team Child",
                 "parent": "Team",
-                "defaultWorkbookPermissions": [_rule("user", "alice", Read="Allow")],
+                "defaultWorkbookPermissions": [rule("user", "alice", Read="Allow")],
             },
             {"name": "Open", "owner": "alice"},
         ],
@@ -89,8 +87,8 @@ def site_spec(**site: Any) -> dict[str, Any]:
                     }
                 ],
                 "permissions": [
-                    _rule("group", "All Users", Read="Allow", ExportXml="Allow"),
-                    _rule("user", "bob", ExportXml="Deny"),
+                    rule("group", "All Users", Read="Allow", ExportXml="Allow"),
+                    rule("user", "bob", ExportXml="Deny"),
                 ],
             }
         ],
@@ -113,7 +111,7 @@ def site_spec(**site: Any) -> dict[str, Any]:
                 "views": [
                     {
                         "name": "Summary",
-                        "permissions": [_rule("group", "All Users", Read="Allow")],
+                        "permissions": [rule("group", "All Users", Read="Allow")],
                     },
                     {"name": "Detail"},
                 ],
@@ -128,8 +126,8 @@ def site_spec(**site: Any) -> dict[str, Any]:
                     {"publishedDatasource": "Ledger"},
                 ],
                 "permissions": [
-                    _rule("group", "Finance", Read="Allow", ExportData="Allow"),
-                    _rule("user", "bob", ViewUnderlyingData="Deny"),
+                    rule("group", "Finance", Read="Allow", ExportData="Allow"),
+                    rule("user", "bob", ViewUnderlyingData="Deny"),
                 ],
             },
             {"name": "Team Main", "project": "Team"},

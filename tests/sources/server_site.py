@@ -18,6 +18,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from fixtures.tableau_server.site import permission_rule as rule
+
 PAT_NAME = "audit-ci"
 PAT_SECRET = "pat-Secret-H10-canary-Zq7"
 PASSWORD = "pw-H10-canary-Lm3"
@@ -70,42 +72,38 @@ ALL_WORKBOOKS = frozenset(
 )
 
 
-def _rule(kind: str, name: str, **caps: str) -> dict[str, Any]:
-    return {kind: name, "capabilities": caps}
-
-
 def _projects() -> list[dict[str, Any]]:
     return [
         {
             "name": "Public",
             "owner": "admin",
             "contentPermissions": "LockedToProject",
-            "permissions": [_rule("group", "All Users", Read="Allow")],
+            "permissions": [rule("group", "All Users", Read="Allow")],
             "defaultWorkbookPermissions": [
-                _rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow"),
-                _rule("user", "Guest", Read="Allow"),
+                rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow"),
+                rule("user", "Guest", Read="Allow"),
             ],
-            "defaultDatasourcePermissions": [_rule("group", "All Users", Read="Allow")],
+            "defaultDatasourcePermissions": [rule("group", "All Users", Read="Allow")],
         },
         {"name": "Nested", "parent": "Public", "owner": "admin"},
         {
             "name": "Team",
             "owner": "admin",
             "contentPermissions": "LockedToProjectWithoutNested",
-            "defaultWorkbookPermissions": [_rule("group", "Finance", Read="Allow")],
+            "defaultWorkbookPermissions": [rule("group", "Finance", Read="Allow")],
         },
         {
             "name": "Team Child",
             "parent": "Team",
             "owner": "admin",
-            "defaultWorkbookPermissions": [_rule("user", "alice", Read="Allow")],
+            "defaultWorkbookPermissions": [rule("user", "alice", Read="Allow")],
         },
         {"name": "Open", "owner": "admin"},
     ]
 
 
 def _workbooks() -> list[dict[str, Any]]:
-    full_for_all = _rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow")
+    full_for_all = rule("group", "All Users", Read="Allow", ViewUnderlyingData="Allow")
     reports = [
         {"name": f"Report {i}", "project": "Open", "owner": "admin", "contentText": PLAIN_TWB}
         for i in range(1, 5)
@@ -125,10 +123,13 @@ def _workbooks() -> list[dict[str, Any]]:
             "owner": "admin",
             "showTabs": False,
             "contentText": PROXY_TWB,
-            "permissions": [_rule("group", "Finance", Read="Allow")],
+            "permissions": [rule("group", "Finance", Read="Allow")],
             "views": [
                 {"name": "Summary", "permissions": [full_for_all]},
-                {"name": "Detail", "permissions": [_rule("group", "Finance", Read="Allow")]},
+                {
+                    "name": "Detail",
+                    "permissions": [rule("group", "Finance", Read="Allow")],
+                },
             ],
             "connections": [
                 {"publishedDatasource": "Ledger"},
@@ -146,14 +147,17 @@ def _workbooks() -> list[dict[str, Any]]:
             "project": "Open",
             "owner": "admin",
             "content": PERMITS,
-            "permissions": [full_for_all, _rule("group", "Staff", ViewUnderlyingData="Deny")],
+            "permissions": [
+                full_for_all,
+                rule("group", "Staff", ViewUnderlyingData="Deny"),
+            ],
         },
         {
             "name": "Board Pack",
             "project": "Open",
             "owner": "admin",
             "content": PERMITS,
-            "permissions": [_rule("group", "Board", Read="Allow", ViewUnderlyingData="Allow")],
+            "permissions": [rule("group", "Board", Read="Allow", ViewUnderlyingData="Allow")],
         },
         *reports,
     ]
@@ -199,8 +203,8 @@ def site_spec(**site: Any) -> dict[str, Any]:
                     }
                 ],
                 "permissions": [
-                    _rule("group", "All Users", Read="Allow", Connect="Allow"),
-                    _rule("group", "Finance", ExportXml="Allow"),
+                    rule("group", "All Users", Read="Allow", Connect="Allow"),
+                    rule("group", "Finance", ExportXml="Allow"),
                 ],
             }
         ],

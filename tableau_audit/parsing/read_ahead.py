@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import zlib
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -69,15 +68,13 @@ class _Read:
     """None when the run samples nothing (inventory only)."""
 
 
-def _identity(data: Path | bytes | Member) -> _Identity:
-    # NOTE: it only guards against a file that changed between the read-ahead and the parse,
-    # not against an adversary (who controls both reads anyway). Bytes given directly are
-    # never matched: only this module reads ahead, and it reads paths and members.
-    if isinstance(data, Path):
-        return data
-    if isinstance(data, Member):
-        return data.checksum
-    return (len(data), zlib.crc32(data))
+def _identity(data: Path | Member) -> _Identity:
+    """What a read of ``data`` reads.
+
+    NOTE: it only guards against a file that changed between the read-ahead and the parse, not
+    against an adversary (who controls both reads anyway).
+    """
+    return data if isinstance(data, Path) else data.checksum
 
 
 class ReadAhead:
@@ -172,13 +169,16 @@ class ReadAhead:
 
     def _take(self, data: Path | bytes | Member, label: str) -> _Read | None:
         """The read-ahead of ``label`` if it read the same data, else None."""
+        if isinstance(data, bytes):
+            return None  # a read-ahead only ever reads paths and packaged members
+        identity = _identity(data)
         for display, future in self._ahead.items():
             if label != display and not label.startswith(f"{display}:"):
                 continue
             if not future.done():
                 self._use_idle_time()
             read = future.result().get(label)  # NOTE: waits while the worker is still on it
-            if read is not None and read.identity == _identity(data):
+            if read is not None and read.identity == identity:
                 self.hits += 1
                 return read
         return None
@@ -226,8 +226,9 @@ class ReadAhead:
         return reads
 
     def _read(self, data: Path | Member, label: str) -> _Read:
+        identity = _identity(data)
         if self._sample_size > 0:
             inventory, sample = self._session.inspect(data, label=label, size=self._sample_size)
-            return _Read(identity=_identity(data), inventory=inventory, sample=sample)
+            return _Read(identity=identity, inventory=inventory, sample=sample)
         inventory = self._session.inventory(data, label=label)
-        return _Read(identity=_identity(data), inventory=inventory, sample=None)
+        return _Read(identity=identity, inventory=inventory, sample=None)

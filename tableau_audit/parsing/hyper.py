@@ -272,7 +272,7 @@ def _temporary_environment(**values: str) -> Iterator[None]:
 
 
 class HyperSession:
-    """One hyperd for a whole run; reads .hyper files given as paths or bytes.
+    """One hyperd for a whole run; reads .hyper files given as paths, bytes or package members.
 
     Use as a context manager (``with HyperSession() as hyper: ...``). Nothing starts until the
     first file needs hyperd, or :meth:`prestart` is called; :attr:`starts` counts how many

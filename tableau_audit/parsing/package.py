@@ -4,14 +4,16 @@ Nothing is ever extracted to disk and member names are never used as paths. Befo
 is read, the package is checked as a whole: member count, declared sizes, compression ratio
 (zip bombs) and member names that would escape the package root (``../``, absolute paths).
 Reads are bounded whatever the headers claim, so a member that lies about its size cannot
-make the auditor inflate more than the cap. Names written without the ZIP UTF-8 flag are
-repaired from cp437 (tableau-format.md §1). The document is the ``.twb``/``.tds`` with the
+make the auditor inflate more than the cap; whole members are inflated by ISA-L, with
+zipfile's checks (:mod:`~tableau_audit.parsing.inflate`). Names written without the ZIP UTF-8
+flag are repaired from cp437 (tableau-format.md §1). The document is the ``.twb``/``.tds`` with the
 fewest ``/``, ignoring macOS ``__MACOSX/`` and ``._`` AppleDouble entries.
 """
 
 from __future__ import annotations
 
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterable
@@ -21,6 +23,7 @@ from typing import BinaryIO
 from tableau_audit.errors import ParseError
 from tableau_audit.model import Diagnostic, ExtractFormat, PackagedFile, PackagedFileKind
 from tableau_audit.parsing.detect import extract_format
+from tableau_audit.parsing.inflate import FAST_METHODS, read_whole
 
 __all__ = ["Member", "Package", "PackageLimits"]
 
@@ -73,6 +76,9 @@ class Package:
     ) -> None:
         self.artifact = artifact
         self.limits = limits or PackageLimits()
+        self._file = fileobj
+        self._reading = threading.Lock()
+        """Held by every member read: a read seeks the one file (readers may share a package)."""
         self._zip = _open_zip(fileobj, artifact, self.limits)
         infos = [info for info in self._zip.infolist() if not info.is_dir()]
         _check_names(infos, artifact)
@@ -148,8 +154,11 @@ class Package:
         if info.flag_bits & _ENCRYPTED_FLAG:
             raise ParseError(self.artifact, f"package member {path!r} is encrypted")
         try:
-            with self._zip.open(info) as handle:
-                return handle.read(size)
+            with self._reading:
+                if size > info.file_size and info.compress_type in FAST_METHODS:
+                    return read_whole(self._file, info)
+                with self._zip.open(info) as handle:
+                    return handle.read(size)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise ParseError(
                 self.artifact, f"package member {path!r} is corrupt ({type(exc).__name__})"

@@ -1,0 +1,157 @@
+"""Whole member reads (``inflate.read_whole``): the same bytes and the same refusals as zipfile."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zipfile
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tableau_audit.errors import ParseError
+from tableau_audit.parsing.inflate import read_whole
+from tableau_audit.parsing.package import Package
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "files"
+
+MEMBERS = [
+    ("Book.twb", b"<workbook>" + b"<column name='[x]'/>" * 5000 + b"</workbook>"),
+    ("Data/empty.csv", b""),
+    ("Data/Extracts/na\u00efve \u65e5\u672c.hyper", os.urandom(70_000)),  # incompressible
+    ("Image/one-byte.png", b"\x89"),
+]
+
+
+def make_zip(method: int, members: list[tuple[str, bytes]] = MEMBERS) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def read_all(raw: bytes) -> dict[str, bytes]:
+    handle = io.BytesIO(raw)
+    with zipfile.ZipFile(handle) as archive:
+        return {info.filename: read_whole(handle, info) for info in archive.infolist()}
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_reads_what_zipfile_reads(method: int) -> None:
+    raw = make_zip(method)
+    with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+        expected = {info.filename: archive.read(info) for info in archive.infolist()}
+    assert read_all(raw) == expected == dict(MEMBERS)
+
+
+def test_names_without_the_utf8_flag_are_matched_as_cp437() -> None:
+    # zipfile writes a non-ASCII name with the UTF-8 flag; clear it in both headers.
+    raw = bytearray(make_zip(zipfile.ZIP_DEFLATED, [("na\u00efve.twb", b"<workbook/>")]))
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        index = raw.find(signature)
+        (flags,) = struct.unpack_from("<H", raw, index + offset)
+        struct.pack_into("<H", raw, index + offset, flags & ~0x800)
+    assert list(read_all(bytes(raw)).values()) == [b"<workbook/>"]
+
+
+def _one_member(data: bytes = b"<workbook>" + b"y" * 5000 + b"</workbook>") -> bytearray:
+    return bytearray(make_zip(zipfile.ZIP_DEFLATED, [("Book.twb", data)]))
+
+
+def _declare(raw: bytearray, *, size: int | None = None, crc: int | None = None) -> None:
+    """Rewrite the size and/or CRC-32 in both headers (the central one is what readers trust)."""
+    for signature, crc_at, size_at in ((b"PK\x03\x04", 14, 22), (b"PK\x01\x02", 16, 24)):
+        index = raw.find(signature)
+        if size is not None:
+            struct.pack_into("<I", raw, index + size_at, size)
+        if crc is not None:
+            struct.pack_into("<I", raw, index + crc_at, crc)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda raw: _declare(raw, size=100),  # inflates beyond its declared size
+        lambda raw: _declare(raw, crc=12345),
+        lambda raw: raw.__setitem__(slice(30, 38), b"Evil.twb"),  # local name differs
+        lambda raw: raw.__setitem__(slice(0, 4), b"PK\x05\x06"),  # not a local header
+    ],
+    ids=["size-too-small", "crc", "local-name", "signature"],
+)
+def test_refuses_what_zipfile_refuses(change: Callable[[bytearray], None]) -> None:
+    raw = _one_member()
+    change(raw)
+    with pytest.raises(zipfile.BadZipFile):
+        read_all(bytes(raw))
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive, pytest.raises(zipfile.BadZipFile):
+        archive.read("Book.twb")
+
+
+def test_a_member_shorter_than_declared_is_refused() -> None:
+    # NOTE: stricter than zipfile, which returns the short data when the CRC still matches:
+    # a directory that lies about a size is a corrupt package either way.
+    raw = _one_member()
+    _declare(raw, size=100_000)
+    with pytest.raises(EOFError):
+        read_all(bytes(raw))
+
+
+def test_a_corrupt_stream_is_a_bad_zip_file() -> None:
+    raw = _one_member(zlib.compress(os.urandom(4000)) * 3)
+    raw[30 + 8 : 30 + 40] = bytes(range(32))  # garbage at the start of the DEFLATE stream
+    with pytest.raises((zipfile.BadZipFile, EOFError)):
+        read_all(bytes(raw))
+
+
+def test_a_truncated_member_is_short() -> None:
+    raw = _one_member(os.urandom(5000))
+    central = raw.find(b"PK\x01\x02")
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive:
+        info = archive.infolist()[0]
+    cut = io.BytesIO(bytes(raw[: central - 100]))  # the stream's last 100 bytes are gone
+    with pytest.raises(EOFError):
+        read_whole(cut, info)
+
+
+def test_patched_data_is_not_implemented_like_zipfile() -> None:
+    raw = _one_member()
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive:
+        info = archive.infolist()[0]
+    info.flag_bits |= 0x20
+    with pytest.raises(NotImplementedError):
+        read_whole(io.BytesIO(bytes(raw)), info)
+
+
+def test_other_methods_are_still_read_by_the_package_through_zipfile() -> None:
+    raw = make_zip(zipfile.ZIP_LZMA)
+    package = Package(io.BytesIO(raw), "book.twbx")
+    assert package.read("Book.twb") == dict(MEMBERS)["Book.twb"]
+
+
+def test_package_reports_a_lie_about_the_size_as_corrupt() -> None:
+    raw = _one_member()
+    _declare(raw, size=100)
+    with pytest.raises(ParseError, match=r"'Book.twb' is corrupt \(BadZipFile\)"):
+        Package(io.BytesIO(bytes(raw)), "book.twbx").read_document()
+
+
+@pytest.mark.slow
+def test_every_corpus_member_reads_as_zipfile_reads_it() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    packages = [p for p in sorted(CORPUS.iterdir()) if p.suffix.lower() in (".twbx", ".tdsx")]
+    members = 0
+    for path in packages:
+        with path.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+            for info in archive.infolist():
+                if info.is_dir():
+                    continue
+                expected = archive.read(info)
+                assert read_whole(handle, info) == expected, f"{path.name}: {info.filename}"
+                members += 1
+    assert len(packages) >= 50, len(packages)
+    assert members >= 300, members

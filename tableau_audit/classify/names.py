@@ -169,24 +169,25 @@ def _segment(word: str) -> tuple[str, ...]:
     """
     if word in _VOCABULARY or not 6 <= len(word) <= _MAX_SEGMENTED or not word.isalpha():
         return (word,)
-    best: list[tuple[str, ...] | None] = [None] * (len(word) + 1)
-    best[0] = ()
+    # NOTE: the keys of ``best`` are the ends of the prefixes segmented so far, ascending: the
+    # only starts worth trying. A piece longer than the longest vocabulary word cannot be one.
+    # Both prunings change nothing but the time (issue 2, scan speed).
+    best: dict[int, tuple[str, ...]] = {0: ()}
     for end in range(1, len(word) + 1):
-        # NOTE: a piece longer than the longest vocabulary word cannot be one: skipping those
-        # starts changes nothing but the time (issue 2, scan speed).
-        for start in range(max(0, end - _LONGEST_WORD), end):
-            prefix = best[start]
-            if prefix is None:
+        found: tuple[str, ...] | None = None
+        for start, prefix in best.items():
+            if end - start > _LONGEST_WORD:
                 continue
             piece = word[start:end]
             if piece not in _VOCABULARY:
                 continue
             if len(piece) < 4 and piece not in _SHORT_PIECES:
                 continue
-            current = best[end]
-            if current is None or len(prefix) + 1 < len(current):
-                best[end] = (*prefix, piece)
-    return best[len(word)] or (word,)
+            if found is None or len(prefix) + 1 < len(found):
+                found = (*prefix, piece)
+        if found is not None:
+            best[end] = found
+    return best.get(len(word)) or (word,)
 
 
 def classify_name(

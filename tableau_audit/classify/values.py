@@ -146,6 +146,12 @@ def _detect(value: str, *, is_date_type: bool, region: str, today: dt.date) -> d
     validator would accept: tests/classify/test_speed_equivalence.py pins the answers.
     """
     hits: dict[Detector, bool] = {}
+    if is_date_type:
+        # NOTE: a value of a DATE/TIMESTAMP column is a date: only the date-of-birth check
+        # applies. Read as digits, 2014-05-03 00:00:00 could pass for a phone number or a card.
+        if validators.plausible_birth_date(value, today):
+            hits[Detector.DATE_OF_BIRTH] = False
+        return hits
     if value.isdigit():
         _detect_bare_digits(value, hits, region)
     elif "@" in value:
@@ -154,11 +160,7 @@ def _detect(value: str, *, is_date_type: bool, region: str, today: dt.date) -> d
     else:
         _detect_formatted(value, hits, region)
     # Every date format parse_date reads (ISO, d/m/yyyy, yyyymmdd) has at least 8 characters.
-    if (
-        len(value) >= 8
-        and (is_date_type or value[:1].isdigit())
-        and validators.plausible_birth_date(value, today)
-    ):
+    if len(value) >= 8 and value[:1].isdigit() and validators.plausible_birth_date(value, today):
         hits[Detector.DATE_OF_BIRTH] = False
     if value[:1].isalpha() and validators.person_name(value):
         hits[Detector.PERSON_NAME] = False

@@ -358,6 +358,21 @@ def test_evaluate_booleans_and_years_are_never_pii() -> None:
     assert evaluate_values(years, datatype="integer", today=TODAY).types == ()
 
 
+@pytest.mark.parametrize("datatype", ["date", "datetime", "timestamp", "TIMESTAMP_TZ"])
+def test_evaluate_date_columns_meet_only_the_birth_date_check(datatype: str) -> None:
+    # The same strings in a text column are a phone number, an SSN, a card and a date.
+    values = ["415-555-2671", "244-08-8373", "4111 1111 1111 1111", "1984-07-02"]
+    as_text = evaluate_values(values, datatype="string", today=TODAY)
+    assert {t.pii_type for t in as_text.types} >= {
+        PiiType.PHONE,
+        PiiType.SSN,
+        PiiType.PAYMENT_CARD,
+        PiiType.DATE_OF_BIRTH,
+    }
+    as_dates = evaluate_values(values, datatype=datatype, today=TODAY)
+    assert [(t.pii_type, t.matched) for t in as_dates.types] == [(PiiType.DATE_OF_BIRTH, 1)]
+
+
 def test_evaluate_mixed_column_counts_each_value_once_per_type() -> None:
     # ABA only (SSN group 00); SSN and SIN (Luhn); ITIN only; nothing (all nines)
     values = ["021000021", "130692544", "912701235", "999999999"]

@@ -16,7 +16,7 @@ def test_measure_and_render_on_tiny_extracts() -> None:
     assert figures["fifty"]["audited"] == 3
     assert figures["fifty"]["hyperd_starts"] == 1
     assert {figures["extracts"][k]["rows"] for k in ("small", "large")} == {1500, 3000}
-    steps = {"audit", "inspect", "unzip", "copy", "sample_queries", "classify"}
+    steps = {"audit", "inspect", "unzip", "unzip_stdlib", "copy", "sample_queries", "classify"}
     assert set(figures["extracts"]["large"]["median_s"]) == steps
     text = extract_speed.render(figures)
     assert text.startswith("## Extract speed\n")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -119,13 +119,18 @@ def test_an_extract_read_ahead_is_not_inflated_again(
     # The read-ahead matches a packaged extract by its declared size and CRC: the caller's
     # thread reads the document only, never the (possibly huge) .hyper member a second time.
     reads: list[tuple[bool, str]] = []
-    original = Package.read
+    original_read, original_chunks = Package.read, Package.chunks
 
     def counting_read(self: Package, path: str, *, limit: int | None = None) -> bytes:
         reads.append((threading.current_thread() is threading.main_thread(), path))
-        return original(self, path, limit=limit)
+        return original_read(self, path, limit=limit)
+
+    def counting_chunks(self: Package, path: str) -> Iterator[bytes]:
+        reads.append((threading.current_thread() is threading.main_thread(), path))
+        return original_chunks(self, path)
 
     monkeypatch.setattr(Package, "read", counting_read)
+    monkeypatch.setattr(Package, "chunks", counting_chunks)
     workbook = generated_samples / "doj_permits.twbx"
     with HyperSession() as session, ReadAhead(session, sample_size=SAMPLE_SIZE) as reader:
         reader.queue(workbook, display="doj")

@@ -381,10 +381,10 @@ class HyperSession:
     def inventory(self, data: Path | bytes | Member, *, label: str) -> HyperInventory:
         """Schemas, tables, columns (SQL type as text), row counts. Never raises for bad files.
 
-        A packaged :class:`Member` is inflated first; one that cannot be read raises
-        :class:`~tableau_audit.errors.ParseError` (a package problem, not an extract one).
+        A packaged :class:`Member` is inflated straight into the private copy, never whole in
+        memory; one that cannot be read raises :class:`~tableau_audit.errors.ParseError` (a
+        package problem, not an extract one).
         """
-        data = data.read() if isinstance(data, Member) else data
 
         def read(connection: Connection) -> _Outcome:
             return HyperInventory(tables=_read_catalog(connection)), ValueSample()
@@ -412,13 +412,12 @@ class HyperSession:
     ) -> tuple[HyperInventory, ValueSample]:
         """Inventory and sample from one private copy (cheaper than two calls).
 
-        A :class:`Member` is inflated first, as for :meth:`inventory`.
+        A :class:`Member` is inflated into the private copy, as for :meth:`inventory`.
         """
         limit = self._sample_size if size is None else size
         if limit < 1:
             raise ValueError("sample size must be at least 1")
         wanted = None if columns is None else frozenset(columns)
-        data = data.read() if isinstance(data, Member) else data
 
         def read(connection: Connection) -> _Outcome:
             started = time.perf_counter()
@@ -438,7 +437,7 @@ class HyperSession:
     # -- reading, and reading again alone ------------------------------------------------
 
     def _read(
-        self, data: Path | bytes, label: str, read: Callable[[Connection], _Outcome]
+        self, data: Path | bytes | Member, label: str, read: Callable[[Connection], _Outcome]
     ) -> _Outcome:
         """One file through ``read``; again, alone, when hyperd died during the read."""
         with self._gate.shared():
@@ -451,7 +450,7 @@ class HyperSession:
             return self._attempt(data, label, read)[0]
 
     def _attempt(
-        self, data: Path | bytes, label: str, read: Callable[[Connection], _Outcome]
+        self, data: Path | bytes | Member, label: str, read: Callable[[Connection], _Outcome]
     ) -> tuple[_Outcome, _Hyperd | None]:
         """``read`` on a fresh private copy; the hyperd it used (None: it never got that far)."""
         hyperd: _Hyperd | None = None
@@ -532,14 +531,21 @@ class HyperSession:
         return self._running
 
     @contextmanager
-    def _private_copy(self, data: Path | bytes) -> Iterator[Path]:
-        """A private copy of the file, removed when the block ends (even on error)."""
+    def _private_copy(self, data: Path | bytes | Member) -> Iterator[Path]:
+        """A private copy of the file, removed when the block ends (even on error).
+
+        A member that turns out corrupt half-way raises its ParseError; what was written goes.
+        """
         workdir = Path(tempfile.mkdtemp(prefix="file-", dir=self._private_root()))
         try:
             target = workdir / _COPY_NAME
             try:
                 if isinstance(data, bytes):
                     target.write_bytes(data)
+                elif isinstance(data, Member):
+                    with target.open("wb") as out:
+                        for piece in data.chunks():
+                            out.write(piece)
                 else:
                     shutil.copyfile(data, target)
                 target.chmod(0o600)
@@ -551,10 +557,13 @@ class HyperSession:
             shutil.rmtree(workdir, ignore_errors=True)
 
     @contextmanager
-    def _connect(self, data: Path | bytes) -> Iterator[tuple[Connection, _Hyperd]]:
+    def _connect(self, data: Path | bytes | Member) -> Iterator[tuple[Connection, _Hyperd]]:
         """A read-only connection to a private copy of ``data``, and the hyperd serving it."""
-        _precheck(data)
+        if not isinstance(data, Member):
+            _precheck(data)  # NOTE: before the copy; a member's head is checked in its copy
         with self._private_copy(data) as copy:
+            if isinstance(data, Member):
+                _precheck(copy)
             connection, hyperd = self._open(copy)
             try:
                 yield connection, hyperd

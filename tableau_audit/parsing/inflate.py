@@ -6,7 +6,9 @@ of a packaged extract (1.6 s of a 2.8 s audit for a 155 MB member with zlib). IS
 
 :func:`read_whole` does what ``zipfile`` does for a whole-member read, with the same checks:
 the local header's signature and name must agree with the central directory, and the member
-must inflate to exactly its declared size with its declared CRC-32. Anything else, or a
+must inflate to exactly its declared size with its declared CRC-32. :func:`chunks` yields the
+same bytes in bounded pieces, so that an extract can be copied for hyperd without ever being
+held in memory whole (a packaged extract may be gigabytes). Anything else, or a
 compression method other than stored and DEFLATE, is left to ``zipfile``
 (:data:`FAST_METHODS`). Failures raise ``zipfile.BadZipFile`` or ``EOFError``, as ``zipfile``'s
 own read would (``NotImplementedError`` for what ``zipfile`` cannot read either), so callers
@@ -17,14 +19,17 @@ from __future__ import annotations
 
 import struct
 import zipfile
+from collections.abc import Iterator
 from typing import BinaryIO, cast
 
 from isal import isal_zlib
 
-__all__ = ["FAST_METHODS", "read_whole"]
+__all__ = ["COPY_CHUNK", "FAST_METHODS", "chunks", "read_whole"]
 
 FAST_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
-"""Compression methods :func:`read_whole` reads itself."""
+"""Compression methods :func:`read_whole` and :func:`chunks` read themselves."""
+COPY_CHUNK = 4 * 1024 * 1024
+"""Bytes per piece when a member is streamed (a packaged extract copied for hyperd)."""
 
 _LOCAL_HEADER = struct.Struct("<4s2xHH4xIIIHH")
 """signature, flags, method, CRC-32, compressed size, size, name length, extra length."""
@@ -47,8 +52,40 @@ def read_whole(fileobj: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     ``info.file_size`` must already be known to be within the caller's bounds: the output
     never exceeds it by more than one byte.
     """
+    # NOTE: one chunk one byte over the declared size: a single inflate call, and joining one
+    # bytes object returns it without a copy.
+    return b"".join(chunks(fileobj, info, size=info.file_size + 1))
+
+
+def chunks(fileobj: BinaryIO, info: zipfile.ZipInfo, *, size: int = COPY_CHUNK) -> Iterator[bytes]:
+    """The member's bytes in pieces of at most ``size``, as :func:`read_whole` checks them.
+
+    A piece is yielded before the whole member is checked: a consumer that writes them out must
+    discard what it wrote when the iteration raises. At most ``size`` bytes beyond the declared
+    size are ever inflated.
+    """
     if info.flag_bits & _UNSUPPORTED_FLAGS:
         raise NotImplementedError
+    _seek_data(fileobj, info)
+    if info.compress_type == zipfile.ZIP_STORED:
+        pieces = _stored(fileobj, info, size)
+    else:
+        pieces = _deflated(fileobj, info.compress_size, size)
+    total = crc = 0
+    for piece in pieces:
+        total += len(piece)
+        if total > info.file_size:
+            raise zipfile.BadZipFile
+        crc = isal_zlib.crc32(piece, crc)
+        yield piece
+    if total < info.file_size:
+        raise EOFError
+    if crc != info.CRC:
+        raise zipfile.BadZipFile
+
+
+def _seek_data(fileobj: BinaryIO, info: zipfile.ZipInfo) -> None:
+    """Check the member's local header, as ``zipfile`` does, and seek to its data."""
     fileobj.seek(info.header_offset)
     header = fileobj.read(_LOCAL_HEADER.size)
     if len(header) != _LOCAL_HEADER.size:
@@ -60,21 +97,43 @@ def read_whole(fileobj: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     if name != info.orig_filename:
         raise zipfile.BadZipFile
     fileobj.seek(extra_length, 1)
-    raw = fileobj.read(info.compress_size)
-    if len(raw) != info.compress_size:
-        raise EOFError
-    data = raw if info.compress_type == zipfile.ZIP_STORED else _inflate(raw, info.file_size)
-    if len(data) < info.file_size:
-        raise EOFError
-    if len(data) > info.file_size or isal_zlib.crc32(data) != info.CRC:
-        raise zipfile.BadZipFile
-    return data
 
 
-def _inflate(raw: bytes, size: int) -> bytes:
-    """At most ``size + 1`` bytes of the DEFLATE stream ``raw``: one byte over the declared
-    size is enough to tell a member that lies about it."""
-    try:
-        return isal_zlib.decompressobj(_RAW_DEFLATE).decompress(raw, size + 1)
-    except _INFLATE_ERROR:  # NOTE: not a zlib.error; callers expect what zipfile raises
-        raise zipfile.BadZipFile from None
+def _stored(fileobj: BinaryIO, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
+    if info.compress_size > info.file_size:
+        raise zipfile.BadZipFile  # NOTE: what zipfile's size and CRC checks conclude
+    left = info.compress_size
+    while left:
+        piece = fileobj.read(min(left, size))
+        if not piece:
+            raise EOFError
+        left -= len(piece)
+        yield piece
+
+
+def _deflated(fileobj: BinaryIO, compressed: int, size: int) -> Iterator[bytes]:
+    """Inflated pieces of at most ``size`` bytes, reading at most ``size`` compressed at once.
+
+    Stops at the end of the DEFLATE stream, or when the compressed bytes run out (then the
+    caller's size and CRC checks decide, as in ``zipfile``).
+    """
+    decompressor = isal_zlib.decompressobj(_RAW_DEFLATE)
+    pending = b""
+    left = compressed
+    full = False  # NOTE: a piece that filled ``size`` may leave output inside the decompressor
+    while not decompressor.eof:
+        if not pending and not full:
+            if not left:
+                return
+            pending = fileobj.read(min(left, size))
+            if not pending:
+                raise EOFError
+            left -= len(pending)
+        try:
+            piece = decompressor.decompress(pending, size)
+        except _INFLATE_ERROR:  # NOTE: not a zlib.error; callers expect what zipfile raises
+            raise zipfile.BadZipFile from None
+        pending = decompressor.unconsumed_tail
+        full = len(piece) == size
+        if piece:
+            yield piece

@@ -16,14 +16,15 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from tableau_audit.errors import ParseError
 from tableau_audit.model import Diagnostic, ExtractFormat, PackagedFile, PackagedFileKind
 from tableau_audit.parsing.detect import extract_format
-from tableau_audit.parsing.inflate import FAST_METHODS, read_whole
+from tableau_audit.parsing.inflate import COPY_CHUNK, FAST_METHODS, chunks, read_whole
 
 __all__ = ["Member", "Package", "PackageLimits"]
 
@@ -117,16 +118,26 @@ class Package:
 
     def read(self, path: str, *, limit: int | None = None) -> bytes:
         """Bytes of one member, never more than ``limit`` nor the zip-bomb ratio allows."""
-        info = self._infos[path]
-        bound = min(limit or self.limits.max_member_size, self._ratio_bound(info))
-        if info.file_size > bound:
-            raise ParseError(self.artifact, f"package member {path!r} is too large to read")
-        data = self._read_bounded(info, path, bound + 1)
-        if len(data) > bound:
+        info = self._bounded_info(path, limit)
+        data = self._read_bounded(info, path, info.file_size + 1)
+        if len(data) > info.file_size:
             raise ParseError(
                 self.artifact, f"package member {path!r} inflates beyond its declared size"
             )
         return data
+
+    def chunks(self, path: str) -> Iterator[bytes]:
+        """The bytes of one member in bounded pieces (:data:`~.inflate.COPY_CHUNK`), checked
+        like :meth:`read`; raises :class:`ParseError` (possibly after some pieces: discard them)."""
+        info = self._bounded_info(path, None)
+        with self._member_errors(info, path), self._reading:
+            if info.compress_type in FAST_METHODS:
+                yield from chunks(self._file, info)
+                return
+            # NOTE: zipfile stops at the declared size and checks the CRC at the end.
+            with self._zip.open(info) as handle:
+                while piece := handle.read(COPY_CHUNK):
+                    yield piece
 
     def member(self, path: str) -> Member:
         """A reference to one member, read only if :meth:`Member.read` is called."""
@@ -150,15 +161,28 @@ class Package:
     def _ratio_bound(self, info: zipfile.ZipInfo) -> int:
         return max(self.limits.ratio_floor, self.limits.max_ratio * info.compress_size)
 
+    def _bounded_info(self, path: str, limit: int | None) -> zipfile.ZipInfo:
+        """The member's entry, once its declared size is known to be within the bounds."""
+        info = self._infos[path]
+        bound = min(limit or self.limits.max_member_size, self._ratio_bound(info))
+        if info.file_size > bound:
+            raise ParseError(self.artifact, f"package member {path!r} is too large to read")
+        return info
+
     def _read_bounded(self, info: zipfile.ZipInfo, path: str, size: int) -> bytes:
+        with self._member_errors(info, path), self._reading:
+            if size > info.file_size and info.compress_type in FAST_METHODS:
+                return read_whole(self._file, info)
+            with self._zip.open(info) as handle:
+                return handle.read(size)
+
+    @contextmanager
+    def _member_errors(self, info: zipfile.ZipInfo, path: str) -> Iterator[None]:
+        """Reading one member: refuse an encrypted one, and turn failures into ParseError."""
         if info.flag_bits & _ENCRYPTED_FLAG:
             raise ParseError(self.artifact, f"package member {path!r} is encrypted")
         try:
-            with self._reading:
-                if size > info.file_size and info.compress_type in FAST_METHODS:
-                    return read_whole(self._file, info)
-                with self._zip.open(info) as handle:
-                    return handle.read(size)
+            yield
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
             raise ParseError(
                 self.artifact, f"package member {path!r} is corrupt ({type(exc).__name__})"
@@ -208,6 +232,10 @@ class Member:
     def read(self) -> bytes:
         """The member's bytes, bounded like :meth:`Package.read`; raises :class:`ParseError`."""
         return self.package.read(self.path)
+
+    def chunks(self) -> Iterator[bytes]:
+        """The member's bytes in bounded pieces (:meth:`Package.chunks`)."""
+        return self.package.chunks(self.path)
 
 
 def _open_zip(fileobj: BinaryIO, artifact: str, limits: PackageLimits) -> zipfile.ZipFile:

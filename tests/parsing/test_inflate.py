@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tableau_audit.errors import ParseError
-from tableau_audit.parsing.inflate import read_whole
-from tableau_audit.parsing.package import Package
+from tableau_audit.parsing.inflate import COPY_CHUNK, chunks, read_whole
+from tableau_audit.parsing.package import Package, PackageLimits
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "files"
 
@@ -46,6 +46,29 @@ def test_reads_what_zipfile_reads(method: int) -> None:
     with zipfile.ZipFile(io.BytesIO(raw)) as archive:
         expected = {info.filename: archive.read(info) for info in archive.infolist()}
     assert read_all(raw) == expected == dict(MEMBERS)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+@pytest.mark.parametrize("size", [1, 999, 65_536])
+def test_chunks_are_the_same_bytes_in_bounded_pieces(method: int, size: int) -> None:
+    raw = make_zip(method)
+    handle = io.BytesIO(raw)
+    with zipfile.ZipFile(handle) as archive:
+        for info in archive.infolist():
+            pieces = list(chunks(handle, info, size=size))
+            assert all(0 < len(piece) <= size for piece in pieces), info.filename
+            assert b"".join(pieces) == dict(MEMBERS)[info.filename]
+
+
+def test_a_large_member_is_streamed_from_the_package() -> None:
+    data = b"<row id='1' name='x'/>" * 1_000_000  # 22 MB: several copy chunks
+    raw = make_zip(zipfile.ZIP_DEFLATED, [("Book.twb", b"<workbook/>"), ("Data/x.hyper", data)])
+    package = Package(io.BytesIO(raw), "book.twbx", PackageLimits(max_ratio=10_000))
+    member = package.member("Data/x.hyper")
+    sizes = [len(piece) for piece in member.chunks()]
+    assert len(sizes) > 1
+    assert max(sizes) <= COPY_CHUNK
+    assert sum(sizes) == len(data)
 
 
 def test_names_without_the_utf8_flag_are_matched_as_cp437() -> None:
@@ -89,6 +112,25 @@ def test_refuses_what_zipfile_refuses(change: Callable[[bytearray], None]) -> No
         read_all(bytes(raw))
     with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive, pytest.raises(zipfile.BadZipFile):
         archive.read("Book.twb")
+
+
+def test_a_lie_found_half_way_through_a_stream_raises_after_some_pieces() -> None:
+    raw = _one_member(b"<workbook>" + b"z" * 50_000 + b"</workbook>")
+    _declare(raw, size=20_000)
+    with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive:
+        info = archive.infolist()[0]
+    pieces: list[bytes] = []
+    with pytest.raises(zipfile.BadZipFile):
+        pieces.extend(chunks(io.BytesIO(bytes(raw)), info, size=4096))
+    assert pieces  # the consumer got pieces first: it must discard them (HyperSession does)
+    assert sum(map(len, pieces)) <= 20_000 + 4096
+
+
+def test_the_package_streams_other_methods_through_zipfile() -> None:
+    raw = make_zip(zipfile.ZIP_LZMA)
+    package = Package(io.BytesIO(raw), "book.twbx")
+    for name, data in MEMBERS:
+        assert b"".join(package.chunks(name)) == data
 
 
 def test_a_member_shorter_than_declared_is_refused() -> None:
@@ -152,6 +194,8 @@ def test_every_corpus_member_reads_as_zipfile_reads_it() -> None:
                     continue
                 expected = archive.read(info)
                 assert read_whole(handle, info) == expected, f"{path.name}: {info.filename}"
+                streamed = b"".join(chunks(handle, info, size=1 << 16))
+                assert streamed == expected, f"{path.name}: {info.filename}"
                 members += 1
     assert len(packages) >= 50, len(packages)
     assert members >= 300, members

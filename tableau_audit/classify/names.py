@@ -41,9 +41,9 @@ _MAX_SEGMENTED = 40
 
 _SUFFIX = re.compile(r"^(?P<base>.*?\S)\s*\((?P<context>[^()]*)\)\s*(?:#\s*\d+)?\s*$")
 _DUPLICATE_MARK = re.compile(r"\s+#\s*\d+\s*$")
-_CAMEL = re.compile(
-    r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[^\W\d])(?=\d)|(?<=\d)(?=[^\W\d])"
-)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+"""Case boundaries inside a word (``emailAddr``, ``SSNNumber``). Letters and digits need no
+boundary of their own: :data:`_WORD` splits them apart anyway."""
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 _SHORT_PIECES = nr.words(
     "of id ip no num nbr dob ssn tel zip fax cvv tax geo gps emp mob api key mac dl"
@@ -134,7 +134,9 @@ def _words(text: str) -> list[str]:
     """Lower-case words of a name as written: split, but no abbreviation expanded."""
     text = text.replace("'", "").replace("\u2019", "")
     text = text.replace("#", " number ").replace("%", " percent ")
-    return _merge_email([w.lower() for w in _WORD.findall(_CAMEL.sub(" ", text))])
+    if not text.islower():  # NOTE: an all-lower-case name has no case boundary to find
+        text = _CAMEL.sub(" ", text)
+    return _merge_email([w.lower() for w in _WORD.findall(text)])
 
 
 # NOTE: a bounded cache of a pure function of a name (never a value): the same names and

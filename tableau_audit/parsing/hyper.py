@@ -309,6 +309,8 @@ class HyperSession:
         # hyperds, replacing a healthy one or making two private roots.
         self._lock = threading.RLock()
         self._starter: threading.Thread | None = None
+        self._launched = threading.Event()
+        """Set once a start has imported the Hyper API (hyperd is then starting), or failed."""
         self._gate = ReadGate()
         self._rereads = 0
 
@@ -355,6 +357,14 @@ class HyperSession:
                 target=self._start_quietly, name="tableau-audit-hyperd-start", daemon=True
             )
             self._starter.start()
+
+    def wait_launched(self, timeout: float) -> bool:
+        """Wait until hyperd is starting (the Hyper API imported) or its start failed.
+
+        Python work started before that slows the import, and so the first read, by as
+        much: a caller with work to do while it waits for hyperd can do it from then on.
+        """
+        return self._launched.wait(timeout)
 
     @property
     def starts(self) -> int:
@@ -506,7 +516,10 @@ class HyperSession:
             return self._running
         if self._start_error is not None:
             raise _ReadFailure(self._start_error)
-        from tableauhyperapi import HyperProcess, Telemetry
+        try:
+            from tableauhyperapi import HyperProcess, Telemetry
+        finally:
+            self._launched.set()
 
         log_dir = self._private_root() / "log"
         log_dir.mkdir(mode=0o700, exist_ok=True)

@@ -53,6 +53,9 @@ a classifying main thread. At 0.5 ms it takes ~60 ms, and the main thread loses 
 throughput (only threads that ask for the GIL trigger a hand-over).
 """
 
+_LAUNCH_POLL = 0.002
+"""Seconds between checks of the read while the warm-up waits for hyperd's launch."""
+
 _Identity = Path | tuple[int, int]
 """What the data of a read was: the path of a standalone file, or a packaged member's
 (size, CRC-32) as its zip directory declares them (checked by every full read)."""
@@ -176,17 +179,22 @@ class ReadAhead:
             if label != display and not label.startswith(f"{display}:"):
                 continue
             if not future.done():
-                self._use_idle_time()
+                self._use_idle_time(future)
             read = future.result().get(label)  # NOTE: waits while the worker is still on it
             if read is not None and read.identity == identity:
                 self.hits += 1
                 return read
         return None
 
-    def _use_idle_time(self) -> None:
+    def _use_idle_time(self, reading: Future[Mapping[str, _Read]]) -> None:
         hook, self._while_waiting = self._while_waiting, None
         if hook is None:
             return
+        # NOTE: the hook is Python work, which would take the GIL from the reader importing the
+        # Hyper API and delay the read by as much (12-20 ms of a cold run): it starts once
+        # hyperd is starting, when the reader mostly waits on hyperd, or the read is over.
+        while not reading.done() and not self._session.wait_launched(_LAUNCH_POLL):
+            pass
         try:
             hook()
         except Exception as error:  # a warm-up must never cost a run

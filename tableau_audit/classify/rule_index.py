@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["RuleIndex", "candidates", "first_tokens", "index"]
+__all__ = ["RuleIndex", "UnsupportedPattern", "candidates", "first_tokens", "index"]
 
 _OPEN = "\x00"
 """Stands for ``\\w*`` in an expansion: any run of word characters."""

@@ -9,9 +9,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
-import hashlib
 import logging
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,7 +42,7 @@ from tableau_audit.findings import (
     fingerprint,
 )
 from tableau_audit.model import ArtifactKind, ServerItem, SiteSnapshot, Workbook
-from tableau_audit.parsing import ExtractSamples, HyperReader, load_item
+from tableau_audit.parsing import ExtractSamples, HyperReader, LoadedItem, load_item
 from tableau_audit.parsing.hyper import HyperSession
 from tableau_audit.parsing.read_ahead import ReadAhead
 from tableau_audit.risk import UNASSESSED, with_risk
@@ -108,17 +107,39 @@ def audit(
 def _audit_file(
     path: Path, source: str, config: AuditConfig, rules: Sequence[Rule], hyper: HyperReader
 ) -> ItemReport | Skipped:
+    size = config.policy.sample_size
+    read = functools.partial(load_item, path, display=source, hyper=hyper, sample_size=size)
+    loaded = _guarded_read(source, config, read)
+    if isinstance(loaded, Skipped):
+        return loaded
+    # NOTE: the samples are dropped when this frame returns: only classifications survive.
+    return _guarded_audit(
+        source,
+        config,
+        lambda: audit_workbook(loaded.workbook, config, rules=rules, samples=loaded.samples),
+    )
+
+
+def _guarded_read(
+    source: str, config: AuditConfig, read: Callable[[], LoadedItem]
+) -> LoadedItem | Skipped:
+    """``read()``, or the item skipped: a bad input, or a parser bug, must not stop the run."""
     try:
-        loaded = load_item(path, display=source, hyper=hyper, sample_size=config.policy.sample_size)
+        return read()
     except ParseError as error:
         return skip_input(source, error.reason, config)
-    except Exception as error:  # a parser bug must not stop the run; never echo the message
+    except Exception as error:  # NOTE: never echo the message: it can quote the file
         logger.debug("internal error while reading %s (%s)", source, type(error).__name__)
         return skip_input(source, f"internal error while reading ({type(error).__name__})", config)
-    # NOTE: the samples are dropped when this frame returns: only classifications survive.
+
+
+def _guarded_audit(
+    source: str, config: AuditConfig, audit: Callable[[], ItemReport]
+) -> ItemReport | Skipped:
+    """``audit()``, or the item skipped: one item's internal error must not stop the run."""
     try:
-        return audit_workbook(loaded.workbook, config, rules=rules, samples=loaded.samples)
-    except Exception as error:  # one workbook must not stop the run; never echo the message
+        return audit()
+    except Exception as error:  # NOTE: never echo the message: it can quote the file
         logger.debug("%s: internal error\n%s", source, traceback_without_message(error))
         return skip_input(source, f"internal error while auditing ({type(error).__name__})", config)
 
@@ -440,27 +461,23 @@ def _audit_published(
     cache: ContentCache | None = None,
 ) -> ItemReport | Skipped:
     item = fetched.item
-    try:
-        loaded = load_item(
-            fetched.content, display=item.url, hyper=hyper, sample_size=config.policy.sample_size
-        )
-    except ParseError as error:
-        return skip_input(item.url, error.reason, config)
-    except Exception as error:  # a parser bug must not stop the run; never echo the message
-        logger.debug("internal error while reading %s (%s)", item.url, type(error).__name__)
-        return skip_input(
-            item.url, f"internal error while reading ({type(error).__name__})", config
-        )
+    size = config.policy.sample_size
+    read = functools.partial(
+        load_item, fetched.content, display=item.url, hyper=hyper, sample_size=size
+    )
+    loaded = _guarded_read(item.url, config, read)
+    if isinstance(loaded, Skipped):
+        return loaded
     workbook = as_published(loaded.workbook, item)
-    # NOTE: classified here, not in audit_workbook, so that the history can keep the verdicts
-    # (counts and masked exemplars); the samples are dropped when this frame returns.
-    try:
+
+    def classify_and_audit() -> ItemReport:
+        # NOTE: classified here, not in audit_workbook, so that the history can keep the
+        # verdicts (counts and masked exemplars); the samples are dropped with this frame.
         found = classify_columns(workbook, config, loaded.samples)
         if cache is not None:
             from tableau_audit.sources.cache import StoredAnalysis
 
-            stored = StoredAnalysis(workbook=workbook, classifications=found)
-            cache.store(item, stored, content_hash=_sha256(fetched.content))
+            cache.store(item, StoredAnalysis(workbook=workbook, classifications=found))
         return audit_workbook(
             workbook,
             config,
@@ -470,11 +487,8 @@ def _audit_published(
             index=index,
             classifications=found,
         )
-    except Exception as error:  # one item must not stop the run; never echo the message
-        logger.debug("%s: internal error\n%s", item.url, traceback_without_message(error))
-        return skip_input(
-            item.url, f"internal error while auditing ({type(error).__name__})", config
-        )
+
+    return _guarded_audit(item.url, config, classify_and_audit)
 
 
 def _audit_stored(
@@ -494,7 +508,8 @@ def _audit_stored(
         reason = "its stored analysis could not be read (it is downloaded on the next run)"
         return skip_input(item.url, reason, config)
     workbook = as_published(stored.workbook, item)
-    return audit_workbook(
+    audit = functools.partial(
+        audit_workbook,
         workbook,
         config,
         rules=rules,
@@ -503,11 +518,4 @@ def _audit_stored(
         index=index,
         classifications=stored.classifications,
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return _guarded_audit(item.url, config, audit)

@@ -6,8 +6,8 @@ a site:
 * **runs**: start and end, status (``running`` → ``complete`` | ``failed``), whether every
   item was audited, and the counts (items analysed / reused / skipped, findings by severity,
   new / resolved / persisting);
-* **items**: per published item its skip-unchanged key (``updatedAt``, size, analysis key),
-  the SHA-256 of its content and its stored analysis (see :mod:`tableau_audit.history_codec`);
+* **items**: per published item its skip-unchanged key (``updatedAt``, size, analysis key)
+  and its stored analysis (see :mod:`tableau_audit.history_codec`);
 * **findings**: per fingerprint its rule, severity, message (names only) and the runs that
   first and last saw it and resolved it, as of the last complete run.
 
@@ -224,12 +224,11 @@ class HistoryCache:
         self.reused += 1
         return analysis
 
-    def store(self, item: ServerItem, analysis: StoredAnalysis, *, content_hash: str) -> None:
+    def store(self, item: ServerItem, analysis: StoredAnalysis) -> None:
         """Keep the analysis of freshly downloaded content (its own small transaction)."""
         self._items.store(
             item,
             analysis,
-            content_hash=content_hash,
             analysis_key=self._analysis_key,
             run_id=self._run_id,
             now=self._clock(),

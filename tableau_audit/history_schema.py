@@ -5,7 +5,7 @@ Version 0 is an empty database. Each migration runs in one transaction together 
 a newer release (a version above :data:`CURRENT`) is refused rather than guessed at.
 
 What is stored, and what never is: run times and counts; per item its server id, kind, name,
-project, ``updatedAt``, size, the SHA-256 of its content and the stored analysis
+project, ``updatedAt``, size and the stored analysis
 (``history_codec``: the redacted model and column classifications); per finding its
 fingerprint, rule, severity, message (names only), place and the runs that first and last saw
 it and resolved it. Never a sampled value, a password or a token.
@@ -60,7 +60,6 @@ _V1 = (
         project TEXT,
         updated_at TEXT NOT NULL,
         size INTEGER,
-        content_hash TEXT NOT NULL,
         analysis_key TEXT NOT NULL,
         analysed_at TEXT NOT NULL,
         analysed_run INTEGER REFERENCES runs (id),

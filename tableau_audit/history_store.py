@@ -286,7 +286,6 @@ class ItemStore:
         item: ServerItem,
         analysis: StoredAnalysis,
         *,
-        content_hash: str,
         analysis_key: str,
         run_id: int,
         now: str,
@@ -294,10 +293,10 @@ class ItemStore:
         """Insert or replace the item's row (one statement: its own transaction)."""
         self.conn.execute(
             "INSERT OR REPLACE INTO items (item_id, kind, name, project, updated_at, size, "
-            "content_hash, analysis_key, analysed_at, analysed_run, analysis) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "analysis_key, analysed_at, analysed_run, analysis) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (item.id, item.kind.value, item.name, item.project_name, item.updated_at,
-             item.size, content_hash, analysis_key, now, run_id, encode(analysis)),
+             item.size, analysis_key, now, run_id, encode(analysis)),
         )  # fmt: skip
 
     def forget(self, item_id: str) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -58,6 +60,70 @@ def test_an_internal_error_on_one_workbook_skips_it_and_never_logs_its_message(
     assert [item.source for item in result.items] == [str(good)]
     assert "Traceback" in caplog.text
     assert CANARY not in caplog.text
+
+
+class _StoredSite:
+    """A site whose two workbooks are both unchanged: audited on their stored analyses."""
+
+    def __init__(self) -> None:
+        from tableau_audit.model import ArtifactKind, ServerItem, SiteSnapshot
+        from tableau_audit.parsing import load_file
+        from tableau_audit.sources.cache import StoredAnalysis
+
+        self.site = SiteSnapshot(site_id="s", content_url="demo")
+        self.stored = {
+            name: StoredAnalysis(workbook=load_file(RULE_FIXTURES / f"{name}.twb"))
+            for name in ("TA101_fail_unused_ssn_email", "TA303_pass_no_secret")
+        }
+        self.server_items = [
+            ServerItem(kind=ArtifactKind.WORKBOOK, id=name, name=name, url=f"http://x/{name}")
+            for name in self.stored
+        ]
+
+    def snapshot(self) -> object:
+        return self.site
+
+    def items(self) -> Iterator[object]:
+        from tableau_audit.sources.cache import UnchangedItem
+
+        return iter([UnchangedItem(item=item) for item in self.server_items])
+
+    def is_current(self, item: object) -> bool:
+        return True
+
+    def load(self, item: Any) -> object:
+        return self.stored[item.id]
+
+    def store(self, item: object, analysis: object) -> None:
+        raise AssertionError("nothing is downloaded, so nothing is stored")
+
+
+def test_an_internal_error_on_an_unchanged_item_skips_only_that_item(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import tableau_audit.engine as engine
+
+    monkeypatch.setattr(engine, "audit_workbook", _failing_for("TA101_fail_unused_ssn_email"))
+    site = _StoredSite()
+    with caplog.at_level("DEBUG", logger="tableau_audit"):
+        result = engine.audit_server(site, AuditConfig(), cache=site)  # type: ignore[arg-type]
+    assert [s.source for s in result.skipped] == ["http://x/TA101_fail_unused_ssn_email"]
+    assert result.skipped[0].reason == "internal error while auditing (ValueError)"
+    assert [item.source for item in result.items] == ["http://x/TA303_pass_no_secret"]
+    assert CANARY not in caplog.text
+
+
+def _failing_for(item_id: str) -> Any:
+    import tableau_audit.engine as engine
+
+    real = engine.audit_workbook
+
+    def audit_workbook(workbook: Any, *args: Any, **kwargs: Any) -> Any:
+        if workbook.item_id == item_id:
+            raise ValueError(f"invalid literal for int(): {CANARY!r}")
+        return real(workbook, *args, **kwargs)
+
+    return audit_workbook
 
 
 def test_cli_internal_error_shows_the_type_and_a_traceback_without_the_message(

@@ -184,8 +184,8 @@ def test_cache_reuses_only_same_updated_at_size_and_key(path: Path) -> None:
     clock = Clock()
     analysis = StoredAnalysis(workbook=parsed("TA104_fail_customer_contacts.tds"))
     with open_run(path, target="t", full=False, analysis_key=KEY, clock=clock) as run:
-        run.cache.store(item(), analysis, content_hash="ab" * 32)
-        run.cache.store(item("NoStamp", updated=""), analysis, content_hash="cd" * 32)
+        run.cache.store(item(), analysis)
+        run.cache.store(item("NoStamp", updated=""), analysis)
         run.finish(make_result(items=()), scope="s")
     with open_run(path, target="t", full=False, analysis_key=KEY, clock=clock) as run:
         cache = run.cache
@@ -210,7 +210,7 @@ def test_cache_reuses_only_same_updated_at_size_and_key(path: Path) -> None:
 def test_unreadable_analysis_is_forgotten(path: Path) -> None:
     analysis = StoredAnalysis(workbook=parsed("TA104_fail_customer_contacts.tds"))
     with open_run(path, target="t", full=False, analysis_key=KEY) as run:
-        run.cache.store(item(), analysis, content_hash="ab" * 32)
+        run.cache.store(item(), analysis)
         run.history.conn.execute("UPDATE items SET analysis = '{\"format\": 99}'")
         assert run.cache.load(item()) is None
         count = run.history.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0]
@@ -430,10 +430,9 @@ def test_history_file_holds_no_planted_value_or_secret(
         run.cache.store(
             item("contacts"),
             StoredAnalysis(workbook=_with_custom_sql(loaded.workbook), classifications=found),
-            content_hash="ab" * 32,
         )
         for i, wb in enumerate(others):
-            run.cache.store(item(f"other{i}"), StoredAnalysis(workbook=wb), content_hash="cd" * 32)
+            run.cache.store(item(f"other{i}"), StoredAnalysis(workbook=wb))
         run.finish(make_result(items=tuple(reports)), scope="s")
     stored = b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
     text = stored.decode("utf-8", "replace")

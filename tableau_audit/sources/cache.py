@@ -56,6 +56,6 @@ class ContentCache(Protocol):
         as not audited, and the cache forgets it so that the next run downloads it)."""
         ...
 
-    def store(self, item: ServerItem, analysis: StoredAnalysis, *, content_hash: str) -> None:
-        """Keep the analysis of freshly downloaded content (``content_hash``: its SHA-256)."""
+    def store(self, item: ServerItem, analysis: StoredAnalysis) -> None:
+        """Keep the analysis of freshly downloaded content."""
         ...

@@ -13,7 +13,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import urllib.parse
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -132,7 +131,7 @@ def nightly(
     options: NightlyOptions, *, settings: ServerSettings, config: AuditConfig
 ) -> Iterator[NightlyRecorder]:
     """Lock and open the history (when asked), and post the webhook when the run ends."""
-    target = target_label(settings)
+    target = settings.label
     if options.history is None:
         yield NightlyRecorder(None, target)
         return
@@ -158,15 +157,6 @@ def nightly(
         from tableau_audit.notify import post, summary
 
         post(options.webhook, summary(recorder.result, recorder.result.changes, target=target))
-
-
-def target_label(settings: ServerSettings) -> str:
-    """``https://host/path site finance``: never user info, query or fragment of the URL."""
-    parts = urllib.parse.urlsplit(settings.url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    url = f"{parts.scheme}://{host}{port}{parts.path.rstrip('/')}"
-    return f"{url} site {settings.site or '(default)'}"
 
 
 def scope_key(snapshot: SiteSnapshot, settings: ServerSettings) -> str:

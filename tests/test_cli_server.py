@@ -37,6 +37,7 @@ def invoke(srv_url: str, *args: str, **env: str) -> Result:
         "TABLEAU_USERNAME": "",
         "TABLEAU_PASSWORD": "",
         "TABLEAU_JWT": "",
+        "TABLEAU_AUDIT_WEBHOOK": "",
         "NO_COLOR": "1",
         **env,
     }
@@ -72,6 +73,43 @@ def test_json_report_has_server_fields_and_exposure(srv: SimulatedServer) -> Non
     assert ledger["kind"] == "datasource"
     assert items["Finance Overview"]["exposure"]["published_datasources"] == [ledger["id"]]
     assert {"TA250", "TA302"} <= set(doc["summary"]["by_rule"])
+
+
+def test_a_browser_address_is_reduced_to_the_server(srv: SimulatedServer) -> None:
+    result = invoke(f"{srv.url}/#/site/test/home?:iid=1", "--format", "json")
+    assert result.exit_code == 1, result.stderr
+    sources = {item["source"] for item in document(result)["workbooks"]}
+    assert f"{srv.url}/#/site/test/workbooks/Permits" in sources
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://alice:planted-pw-123@{host}", "holds a user name or password"),
+        ("https://planted-pw-123@{host}", "holds a user name or password"),
+        ("ftp://{host}", "must start with https://"),
+        ("https://{host}:notaport", "not a valid URL"),
+    ],
+)
+def test_a_server_url_with_a_secret_or_no_host_is_refused_without_echo(
+    srv: SimulatedServer, url: str, reason: str
+) -> None:
+    host = srv.url.split("://", 1)[1]
+    result = invoke(url.format(host=host))
+    assert result.exit_code == 2
+    assert reason in result.stderr
+    assert "planted-pw-123" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_refuse_a_user_name_in_the_url() -> None:
+    from tableau_audit.errors import SourceError
+    from tableau_audit.sources.server import Credentials, ServerSettings
+
+    credentials = Credentials(method="pat", name="n", secret="s")
+    with pytest.raises(SourceError, match="user name or password") as raised:
+        ServerSettings(url="https://bob:planted-pw-123@host", credentials=credentials)
+    assert "planted-pw-123" not in str(raised.value)
 
 
 def test_fail_on_and_project_scope(srv: SimulatedServer) -> None:

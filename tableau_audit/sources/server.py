@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import urllib.parse
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -96,6 +97,40 @@ class ServerSettings:
     """Seconds before one HTTP request (or a download's next chunk) counts as failed."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
+    def __post_init__(self) -> None:
+        if urllib.parse.urlsplit(self.url).netloc.rpartition("@")[1]:
+            raise SourceError(_USERINFO)
+
+    @property
+    def label(self) -> str:
+        """``https://host/path site finance``, as messages, logs and the history name it."""
+        return f"{self.url.rstrip('/')} site {self.site or '(default)'}"
+
+
+_USERINFO = (
+    "the server URL holds a user name or password; give only the address "
+    "(https://host) and sign in with --token-name, --username or --connected-app"
+)
+
+
+def server_address(url: str) -> str:
+    """``url`` as the auditor uses it: ``http(s)://host[:port][/path]``.
+
+    A browser address (``https://host/#/site/finance/views``) loses its fragment and query.
+    A user name or password in it is refused: it would reach every message, item link and
+    history row, and secrets come from the environment only. The error never quotes the URL.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url.strip())
+        _ = parts.port  # NOTE: raises ValueError for a port that is not a number
+    except ValueError:
+        raise SourceError("the server URL is not a valid URL") from None
+    if parts.netloc.rpartition("@")[1]:
+        raise SourceError(_USERINFO)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SourceError("the server URL must start with https:// (or http://) and a host name")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
 
 @dataclass(frozen=True, slots=True)
 class _Job:
@@ -121,7 +156,7 @@ class ServerSource:
         self._progress = progress
         self._cache = cache
         """Skip-unchanged (``--history``, issue 6): asked before each download."""
-        self._label = f"{settings.url.rstrip('/')} site {settings.site or '(default)'}"
+        self._label = settings.label
         self._signed: SignedIn | None = None
         self._snapshot: SiteSnapshot | None = None
         self._jobs: list[_Job] = []

@@ -59,7 +59,8 @@ def analysis_key(policy: Policy) -> str:
 
 
 def redact(workbook: Workbook) -> Workbook:
-    """The model as stored: no server part, no SQL text, formulas reduced to references."""
+    """The model as stored: no server part, no SQL text, no database user names, formulas
+    reduced to references."""
     return dataclasses.replace(
         workbook,
         server=None,
@@ -71,8 +72,10 @@ def redact(workbook: Workbook) -> Workbook:
 
 
 def _redact_datasource(ds: Datasource) -> Datasource:
+    # NOTE: the database user name is half of a credential; no rule or report reads it.
     return dataclasses.replace(
         ds,
+        connections=tuple(dataclasses.replace(c, username="") for c in ds.connections),
         relations=tuple(_redact_relation(r) for r in ds.relations),
         calculations=tuple(_redact_calculation(c) for c in ds.calculations),
     )

@@ -144,11 +144,14 @@ def test_round_trip_keeps_usage_classifications_and_findings() -> None:
     assert again.columns == first.columns
 
 
-def test_redaction_drops_sql_text_and_formula_literals() -> None:
+def test_redaction_drops_sql_text_formula_literals_and_user_names() -> None:
     workbook = parsed("TA101_fail_unused_ssn_email.twb")
     ds = workbook.datasources[0]
     planted = dataclasses.replace(
         ds,
+        connections=tuple(
+            dataclasses.replace(c, username="planted_db_user") for c in ds.connections
+        ),
         calculations=(
             Calculation(name="c", caption="C", formula="[SSN] + 'ghp_PlantedCanaryToken0001'"),
         ),
@@ -161,6 +164,8 @@ def test_redaction_drops_sql_text_and_formula_literals() -> None:
     text = encode(StoredAnalysis(workbook=workbook))
     assert "PlantedCanaryToken" not in text
     assert "PlantedParamCanary" not in text
+    assert ds.connections  # the fixture has a connection with a user name to drop
+    assert "planted_db_user" not in text
     assert json.loads(text)["workbook"]["datasources"][0]["calculations"][0]["formula"] == "[SSN]"
 
 

@@ -8,8 +8,8 @@ and the next ones while it classifies the current one. A worker opens the file, 
 .hyper extracts (a standalone .hyper, or the .hyper members of a package, read through the same
 capped :class:`~tableau_audit.parsing.package.Package`) and reads each one exactly as
 ``load_item`` would. When ``load_item`` later asks for that extract, with the same label and the
-same bytes, the answer is ready or on its way; anything else is read on a worker there and
-then.
+same bytes, the answer is ready or on its way; anything else is read there and then, on the
+caller's thread (never queued behind the read-aheads).
 
 :data:`READERS` workers read files in the order they were queued, each file wholly on one
 worker, through the run's one hyperd: while hyperd answers one worker, the other copies or
@@ -156,7 +156,7 @@ class ReadAhead:
         if found is not None:
             return found.inventory
         self.misses += 1
-        return self._worker.submit(self._session.inventory, data, label=label).result()
+        return self._session.inventory(data, label=label)
 
     def inspect(
         self, data: Path | bytes | Member, *, label: str, size: int | None = None
@@ -166,7 +166,7 @@ class ReadAhead:
         if found is not None and found.sample is not None:
             return found.inventory, found.sample
         self.misses += 1
-        return self._worker.submit(self._session.inspect, data, label=label, size=size).result()
+        return self._session.inspect(data, label=label, size=size)
 
     # -- internals -----------------------------------------------------------------------
 

@@ -18,7 +18,6 @@ from tableau_audit.baseline import Baseline, split_baseline
 from tableau_audit.classify.columns import classify_column
 from tableau_audit.classify.columns import prepare as prepare_classifier
 from tableau_audit.classify.types import ColumnClassification
-from tableau_audit.classify.values import ValueEvidence, evaluate_values
 from tableau_audit.config import AuditConfig
 from tableau_audit.display import display_path
 from tableau_audit.errors import ParseError, traceback_without_message
@@ -55,6 +54,7 @@ from tableau_audit.usage import DatasourceUsage, compute_usage
 if TYPE_CHECKING:
     # NOTE: server-only (issue 4): imported inside the functions that need them at run time,
     # so that a local `scan` does not load them.
+    from tableau_audit.classify.values import ValueEvidence
     from tableau_audit.permissions import EffectiveAccess, SiteIndex
     from tableau_audit.sources.cache import ContentCache, UnchangedItem
     from tableau_audit.sources.interface import FetchedItem, PublishedContentSource
@@ -278,6 +278,10 @@ def classify_columns(
             values = samples.get(ds.name, col.name)
             evidence = None
             if values is not None:
+                # NOTE: imported only when values were sampled: a scan without extracts never
+                # loads the value validators (~8 ms of start-up).
+                from tableau_audit.classify.values import evaluate_values
+
                 key = (id(values), col.datatype)
                 evidence = judged.get(key)
                 if evidence is None:

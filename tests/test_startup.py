@@ -18,7 +18,15 @@ import pytest
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
 from tests.test_cli import _twb
 
-HEAVY = ("jinja2", "markupsafe", "phonenumbers", "rich", "tableauhyperapi", "tableauserverclient")
+HEAVY = (
+    "jinja2",
+    "markupsafe",
+    "phonenumbers",
+    "rich",
+    "sqlite3",
+    "tableauhyperapi",
+    "tableauserverclient",
+)
 """Libraries a JSON scan of a .twb has no use for."""
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,6 +47,15 @@ SERVER_ONLY = (
 )
 """Modules of the server, history and notification paths (and a misspelt config's hint)."""
 
+VALUES_ONLY = (
+    "tableau_audit.classify.freetext",
+    "tableau_audit.classify.phone_gate",
+    "tableau_audit.classify.scoring",
+    "tableau_audit.classify.validators",
+    "tableau_audit.classify.values",
+)
+"""The value validators: only a run that sampled extract values needs them."""
+
 
 def _loaded_after(code: str) -> dict[str, list[str]]:
     """Run ``code`` in a fresh interpreter; the heavy, report and server modules it left loaded."""
@@ -48,7 +65,9 @@ def _loaded_after(code: str) -> dict[str, list[str]]:
         f"heavy = sorted(m for m in sys.modules if m in {HEAVY!r})\n"
         "reports = sorted(m for m in sys.modules if m.startswith('tableau_audit.reports.'))\n"
         f"server = sorted(m for m in sys.modules if m in {SERVER_ONLY!r})\n"
-        "print(json.dumps({'heavy': heavy, 'reports': reports, 'server': server}))\n"
+        f"values = sorted(m for m in sys.modules if m in {VALUES_ONLY!r})\n"
+        "print(json.dumps({'heavy': heavy, 'reports': reports, 'server': server,"
+        " 'values': values}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -68,6 +87,7 @@ def test_importing_the_cli_loads_no_heavy_library_and_no_report_format() -> None
         "heavy": [],
         "reports": ["tableau_audit.reports.interface", "tableau_audit.reports.targets"],
         "server": [],
+        "values": [],
     }
 
 
@@ -85,8 +105,12 @@ def test_a_json_scan_of_a_twb_loads_only_the_json_format(tmp_path: Path) -> None
     loaded = _loaded_after(code)
     assert json.loads(report.read_text(encoding="utf-8"))["workbooks"][0]["name"] == "orders"
     assert loaded["heavy"] == []
-    formats = {m for m in loaded["reports"] if m.rsplit(".", 1)[-1] in {"console", "html", "json"}}
-    assert formats == {"tableau_audit.reports.json"}
+    assert loaded["reports"] == [
+        "tableau_audit.reports.interface",
+        "tableau_audit.reports.json",
+        "tableau_audit.reports.targets",
+    ]
+    assert loaded["values"] == []  # no extract, so no value was sampled
     # NOTE: nor the change views (or tableau_audit.changes): they render --history runs only.
     # (--output, not -o: click tries every short option as a long one first, and its
     # "no such option" error imports difflib for a suggestion.)

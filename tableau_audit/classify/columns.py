@@ -9,13 +9,14 @@ becomes a verdict (pii-detection.md §1.4). The verdict carries the evidence beh
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from tableau_audit.classify import validators
 from tableau_audit.classify.names import NameMatch, classify_name, index_rules
 from tableau_audit.classify.policy import Policy
-from tableau_audit.classify.scoring import classify_values
 from tableau_audit.classify.types import ColumnClassification
-from tableau_audit.classify.values import ValueEvidence
+
+if TYPE_CHECKING:
+    from tableau_audit.classify.values import ValueEvidence
 
 __all__ = ["classify_column", "combine", "name_signal", "prepare"]
 
@@ -56,7 +57,10 @@ def classify_column(
     name_only = combine(name_match=match, policy=policy)
     if values is None:
         return name_only
-    # NOTE: value evidence (issue 3) lives in scoring.py; the name-only path above is unchanged.
+    # NOTE: value evidence (issue 3) lives in scoring.py, imported here: a scan without
+    # extracts never loads the value validators (~8 ms of start-up, issue 2).
+    from tableau_audit.classify.scoring import classify_values
+
     return classify_values(
         name=match,
         names=(name, remote_name, caption),
@@ -77,6 +81,8 @@ def prepare(*, values: bool, region: str = "US") -> None:
     """
     index_rules()
     if values:
+        from tableau_audit.classify import validators
+
         validators.load_phone_metadata(region)
 
 

@@ -7,7 +7,7 @@ the columns, and measures, as medians of interleaved runs:
 
 * ``engine.audit([file])`` end to end (unzip, private copy, catalogue, sample, classify, rules);
 * the steps inside it: ``HyperSession.inspect`` (private copy + catalogue + ``COUNT(*)`` + sample),
-  the member's inflate alone (``Package.chunks`` into a file, as the engine writes hyperd's
+  the member's inflate alone (``Package.copy_to`` a file, as the engine writes hyperd's
   private copy; the standard library's ``zipfile`` for comparison), the private copy of a
   standalone .hyper alone (``shutil.copyfile``), the sample queries alone on an open
   connection, and ``classify_column`` over the sampled values;
@@ -207,8 +207,7 @@ def _inflate(twbx: Path, target: Path) -> int:
     """Inflate the extract member into a file, as the engine does for hyperd's private copy
     (ISA-L, 4 MB pieces, CRC checked)."""
     with twbx.open("rb") as handle, target.open("wb") as out:
-        for piece in Package(handle, twbx.name).chunks(MEMBER):
-            out.write(piece)
+        Package(handle, twbx.name).copy_to(MEMBER, out.write)
     size = target.stat().st_size
     target.unlink()
     return size
@@ -368,7 +367,7 @@ def render(figures: Mapping[str, Any]) -> str:
     labels = (
         ("sample_queries", "sample queries on an open connection"),
         ("classify", "`classify_column` over the sampled values"),
-        ("unzip", "inflating the .hyper member into a file (`Package.chunks`, ISA-L)"),
+        ("unzip", "inflating the .hyper member into a file (`Package.copy_to`, ISA-L)"),
         ("unzip_stdlib", "reading it into memory with the standard library's `zipfile`"),
         ("copy", "private copy of a standalone .hyper (`shutil.copyfile`)"),
         ("inspect", "`HyperSession.inspect` (copy + catalogue + count + sample)"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -119,18 +119,18 @@ def test_an_extract_read_ahead_is_not_inflated_again(
     # The read-ahead matches a packaged extract by its declared size and CRC: the caller's
     # thread reads the document only, never the (possibly huge) .hyper member a second time.
     reads: list[tuple[bool, str]] = []
-    original_read, original_chunks = Package.read, Package.chunks
+    original_read, original_copy = Package.read, Package.copy_to
 
     def counting_read(self: Package, path: str, *, limit: int | None = None) -> bytes:
         reads.append((threading.current_thread() is threading.main_thread(), path))
         return original_read(self, path, limit=limit)
 
-    def counting_chunks(self: Package, path: str) -> Iterator[bytes]:
+    def counting_copy(self: Package, path: str, write: Callable[[bytes], object]) -> None:
         reads.append((threading.current_thread() is threading.main_thread(), path))
-        return original_chunks(self, path)
+        original_copy(self, path, write)
 
     monkeypatch.setattr(Package, "read", counting_read)
-    monkeypatch.setattr(Package, "chunks", counting_chunks)
+    monkeypatch.setattr(Package, "copy_to", counting_copy)
     workbook = generated_samples / "doj_permits.twbx"
     with HyperSession() as session, ReadAhead(session, sample_size=SAMPLE_SIZE) as reader:
         reader.queue(workbook, display="doj")

@@ -22,6 +22,7 @@ Sampled values live in a :class:`ValueSample` in memory only; its ``repr`` shows
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -33,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from tableau_audit.model import HyperInventory, HyperTable
 from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff
@@ -143,6 +144,15 @@ def _describe(error: BaseException, stage: str) -> str:
             f"unexpected Hyper error ({type(error).__name__})",
         )
     return f"{stage}: {what}"
+
+
+def _write_copy(out: BinaryIO, piece: bytes) -> None:
+    """Write a piece of a packaged extract into its copy; a full disk is ours, not the zip's."""
+    try:
+        out.write(piece)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise _ReadFailure(f"cannot copy the file ({reason})") from None
 
 
 def _read_head(data: Path | bytes) -> bytes:
@@ -557,8 +567,7 @@ class HyperSession:
                     target.write_bytes(data)
                 elif isinstance(data, Member):
                     with target.open("wb") as out:
-                        for piece in data.chunks():
-                            out.write(piece)
+                        data.copy_to(functools.partial(_write_copy, out))
                 else:
                     shutil.copyfile(data, target)
                 target.chmod(0o600)

@@ -16,7 +16,7 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -117,30 +117,38 @@ class Package:
         return self.read(self.document_path, limit=self.limits.max_document_size)
 
     def read(self, path: str, *, limit: int | None = None) -> bytes:
-        """Bytes of one member, never more than ``limit`` nor the zip-bomb ratio allows."""
-        info = self._bounded_info(path, limit)
-        data = self._read_bounded(info, path, info.file_size + 1)
-        if len(data) > info.file_size:
-            raise ParseError(
-                self.artifact, f"package member {path!r} inflates beyond its declared size"
-            )
-        return data
+        """Bytes of one member, never more than ``limit`` nor the zip-bomb ratio allows.
 
-    def chunks(self, path: str) -> Iterator[bytes]:
-        """The bytes of one member in bounded pieces (:data:`~.inflate.COPY_CHUNK`), checked
-        like :meth:`read`; raises :class:`ParseError` (possibly after some pieces: discard them)."""
+        Both readers stop at the declared size and check it and the CRC-32: a member that
+        inflates to more or less is corrupt (:class:`ParseError`).
+        """
+        info = self._bounded_info(path, limit)
+        with self._member_errors(info, path), self._reading:
+            if info.compress_type in FAST_METHODS:
+                return read_whole(self._file, info)
+            with self._zip.open(info) as handle:
+                return handle.read()
+
+    def copy_to(self, path: str, write: Callable[[bytes], object]) -> None:
+        """Hand one member to ``write`` in pieces of :data:`~.inflate.COPY_CHUNK` bytes, checked
+        like :meth:`read`, so that it is never held whole in memory.
+
+        :class:`ParseError` can come after some pieces were written: the caller discards them.
+        ``write`` runs under the package's read lock: it must not read this package, and what
+        it raises (other than the errors of a corrupt member) goes through unchanged.
+        """
         info = self._bounded_info(path, None)
         with self._member_errors(info, path), self._reading:
             if info.compress_type in FAST_METHODS:
-                yield from chunks(self._file, info)
+                for piece in chunks(self._file, info):
+                    write(piece)
                 return
-            # NOTE: zipfile stops at the declared size and checks the CRC at the end.
             with self._zip.open(info) as handle:
                 while piece := handle.read(COPY_CHUNK):
-                    yield piece
+                    write(piece)
 
     def member(self, path: str) -> Member:
-        """A reference to one member, read only if :meth:`Member.read` is called."""
+        """A reference to one member, read only when :meth:`Member.copy_to` is called."""
         info = self._infos[path]
         return Member(package=self, path=path, checksum=(info.file_size, info.CRC))
 
@@ -169,12 +177,10 @@ class Package:
             raise ParseError(self.artifact, f"package member {path!r} is too large to read")
         return info
 
-    def _read_bounded(self, info: zipfile.ZipInfo, path: str, size: int) -> bytes:
-        with self._member_errors(info, path), self._reading:
-            if size > info.file_size and info.compress_type in FAST_METHODS:
-                return read_whole(self._file, info)
-            with self._zip.open(info) as handle:
-                return handle.read(size)
+    def _head(self, info: zipfile.ZipInfo, path: str, size: int) -> bytes:
+        """The first ``size`` bytes of a member (to recognise its format)."""
+        with self._member_errors(info, path), self._reading, self._zip.open(info) as handle:
+            return handle.read(size)
 
     @contextmanager
     def _member_errors(self, info: zipfile.ZipInfo, path: str) -> Iterator[None]:
@@ -196,7 +202,7 @@ class Package:
         if not info.file_size:
             return ExtractFormat.EMPTY
         try:
-            return extract_format(self._read_bounded(info, path, 16))
+            return extract_format(self._head(info, path, 16))
         except ParseError:
             # NOTE: a corrupt member other than the document does not stop the audit; the
             # extract reader reports it when it tries to open it.
@@ -229,13 +235,9 @@ class Member:
     path: str
     checksum: tuple[int, int]
 
-    def read(self) -> bytes:
-        """The member's bytes, bounded like :meth:`Package.read`; raises :class:`ParseError`."""
-        return self.package.read(self.path)
-
-    def chunks(self) -> Iterator[bytes]:
-        """The member's bytes in bounded pieces (:meth:`Package.chunks`)."""
-        return self.package.chunks(self.path)
+    def copy_to(self, write: Callable[[bytes], object]) -> None:
+        """The member's bytes to ``write``, in bounded pieces (:meth:`Package.copy_to`)."""
+        self.package.copy_to(self.path, write)
 
 
 def _open_zip(fileobj: BinaryIO, artifact: str, limits: PackageLimits) -> zipfile.ZipFile:

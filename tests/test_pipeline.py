@@ -252,3 +252,13 @@ def test_the_switch_interval_is_lowered_while_reading_ahead_and_restored() -> No
     with HyperSession() as session, ReadAhead(session, sample_size=SAMPLE_SIZE):
         assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
     assert sys.getswitchinterval() == before
+
+
+def test_readers_that_overlap_never_leave_the_switch_interval_lowered() -> None:
+    before = sys.getswitchinterval()
+    with HyperSession() as session:
+        first = ReadAhead(session, sample_size=SAMPLE_SIZE).__enter__()
+        second = ReadAhead(session, sample_size=SAMPLE_SIZE).__enter__()
+        first.close()
+        second.close()
+    assert sys.getswitchinterval() == before

@@ -108,6 +108,7 @@ class ReadAhead:
         )
         self._ahead: dict[str, Future[Mapping[str, _Read]]] = {}
         self._saved_interval: float | None = None
+        self._set_interval = 0.0
         self.hits = 0
         """Extracts served from a read-ahead (for tests and benchmarks)."""
         self.misses = 0
@@ -117,6 +118,7 @@ class ReadAhead:
         # NOTE: process-wide, so only lowered (never raised) and restored by close().
         self._saved_interval = sys.getswitchinterval()
         sys.setswitchinterval(min(self._saved_interval, SWITCH_INTERVAL))
+        self._set_interval = sys.getswitchinterval()
         return self
 
     def __exit__(
@@ -132,7 +134,9 @@ class ReadAhead:
         self._worker.shutdown(wait=True, cancel_futures=True)
         self._ahead.clear()
         saved, self._saved_interval = self._saved_interval, None
-        if saved is not None:
+        # NOTE: only if no one changed it since (another reader opened and closed meanwhile,
+        # say): restoring a value saved later would leave the interval lowered for good.
+        if saved is not None and sys.getswitchinterval() == self._set_interval:
             sys.setswitchinterval(saved)
 
     # -- what the engine calls -----------------------------------------------------------

@@ -49,7 +49,12 @@ class ReadGate:
         with self._changed:
             self._changed.wait_for(lambda: not self._exclusive)
             self._exclusive = True
-            self._changed.wait_for(lambda: self._shared == 0)
+            try:
+                self._changed.wait_for(lambda: self._shared == 0)
+            except BaseException:  # NOTE: interrupted while waiting: let the readers in again
+                self._exclusive = False
+                self._changed.notify_all()
+                raise
         try:
             yield
         finally:

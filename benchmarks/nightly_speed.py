@@ -29,17 +29,15 @@ import json
 import logging
 import os
 import platform
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmarks.docs import DOCS, markers, write_section
-from benchmarks.server_speed import TOKEN_NAME, TOKEN_SECRET, heavy_samples, site_spec
+from benchmarks.server_speed import heavy_samples, run_child, site_spec
 
 __all__ = ["Run", "main", "measure_all", "render"]
 
@@ -79,19 +77,11 @@ class Run:
 
 def _cli(url: str, history: Path, out: Path, concurrency: int, *extra: str) -> tuple[float, int]:
     """(wall seconds, exit code) of one ``tableau-audit server --history`` child process."""
-    env = {
-        **os.environ,
-        "TABLEAU_SERVER": url,
-        "TABLEAU_SITE": "bench",
-        "TABLEAU_TOKEN_NAME": TOKEN_NAME,
-        "TABLEAU_TOKEN_SECRET": TOKEN_SECRET,
-    }
     command = [sys.executable, "-m", "tableau_audit", "server", "--history", str(history)]
     command += ["--format", f"json:{out}", "--concurrency", str(concurrency), *extra]
     command += ["--fail-on", "critical"]
-    start = time.perf_counter()
-    code = subprocess.call(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start, code
+    wall, _, code = run_child(command, url)
+    return wall, code
 
 
 def _once(label: str, spec: dict[str, Any], history: Path, *extra: str, **opts: Any) -> Run:

@@ -15,7 +15,7 @@ Measurements:
 
 Run ``python -m benchmarks.run --only server [--write-docs]`` or
 ``python -m benchmarks.server_speed [--workbooks N] [--latency-ms MS] [--write-docs]``.
-Timings are never asserted in tests; ``tests/test_cli_server.py`` runs a 20-workbook smoke test
+Timings are never asserted in tests; ``tests/sources/test_server.py`` runs a 20-workbook test
 of :func:`site_spec` with an exact request budget.
 """
 
@@ -241,7 +241,7 @@ class Measurement:
         return self.requests / self.workbooks
 
 
-def _child(command: list[str], url: str) -> tuple[float, float, int]:
+def run_child(command: list[str], url: str) -> tuple[float, float, int]:
     """(wall seconds, peak RSS MB, exit code) of one child process."""
     env = {
         **os.environ,
@@ -249,6 +249,7 @@ def _child(command: list[str], url: str) -> tuple[float, float, int]:
         "TABLEAU_SITE": "bench",
         "TABLEAU_TOKEN_NAME": TOKEN_NAME,
         "TABLEAU_TOKEN_SECRET": TOKEN_SECRET,
+        "TABLEAU_AUDIT_WEBHOOK": "",  # NOTE: a developer's webhook never receives bench runs
     }
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.DEVNULL)
@@ -261,7 +262,7 @@ def _run_cli(url: str, concurrency: int, out: Path) -> tuple[float, float, int]:
     """One ``tableau-audit server --format json:OUT`` run."""
     command = [sys.executable, "-m", "tableau_audit", "server", "--format", f"json:{out}"]
     command += ["--concurrency", str(concurrency), "--fail-on", "critical"]
-    return _child(command, url)
+    return run_child(command, url)
 
 
 def audit_only(concurrency: int) -> int:
@@ -305,7 +306,7 @@ def measure(
         if probe:
             probe_command = [sys.executable, "-m", "benchmarks.server_speed"]
             probe_command += ["--probe", "--concurrency", str(concurrency)]
-            audit_rss = round(_child(probe_command, srv.url)[1], 1)
+            audit_rss = round(run_child(probe_command, srv.url)[1], 1)
         report_mb = out.stat().st_size / 1e6 if out.exists() else 0.0
         summary = json.loads(out.read_text(encoding="utf-8"))["summary"] if out.exists() else {}
     result = Measurement(

@@ -6,8 +6,8 @@ applied) and writes every remaining finding's fingerprint to FILE (see
 ``scan --baseline FILE`` (the :func:`baseline_option` below, or ``baseline = "FILE"`` in the
 configuration) then reports the recorded findings as ``baseline`` and gates on the others.
 
-Only click and the standard library are imported at module level: ``cli.py`` registers this
-group at import time, and ``tableau-audit --help`` must stay fast.
+Only click, the standard library and the CLI's shared options are imported at module level:
+``cli.py`` registers this group at import time, and ``tableau-audit --help`` must stay fast.
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ SECRET_ENV = {
     "jwt": ("TABLEAU_JWT",),
 }
 """Where each sign-in method's secret comes from (first set wins): the environment, never an
-option. ``TABLEAU_AUDIT_PAT_SECRET`` is the name the house style and ``[server]`` docs use."""
+option. ``TABLEAU_TOKEN_SECRET`` is the documented name; ``TABLEAU_AUDIT_PAT_SECRET`` (the
+house style's) is read too."""
 
 
 def server_options(func: F) -> F:

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from fixtures.tableau_server import SimulatedServer, site_from_dict
 from tableau_audit.cli import cli
-from tests.sources.server_site import PASSWORD, PAT_NAME, PAT_SECRET, site_spec
+from tests.sources.server_site import PASSWORD, PAT_SECRET, server_env, site_spec
 
 
 @pytest.fixture
@@ -29,18 +29,7 @@ def srv() -> Iterator[SimulatedServer]:
 
 
 def invoke(srv_url: str, *args: str, **env: str) -> Result:
-    environment = {
-        "TABLEAU_SERVER": srv_url,
-        "TABLEAU_SITE": "test",
-        "TABLEAU_TOKEN_NAME": PAT_NAME,
-        "TABLEAU_TOKEN_SECRET": PAT_SECRET,
-        "TABLEAU_USERNAME": "",
-        "TABLEAU_PASSWORD": "",
-        "TABLEAU_JWT": "",
-        "TABLEAU_AUDIT_WEBHOOK": "",
-        "NO_COLOR": "1",
-        **env,
-    }
+    environment = server_env(srv_url, **env)
     runner = CliRunner()
     # One immediate retry keeps the failure tests fast; the retry logic itself is tested in
     # tests/sources/test_server.py.

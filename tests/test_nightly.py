@@ -33,31 +33,17 @@ from click.testing import CliRunner, Result
 
 from fixtures.tableau_server import SimulatedServer, site_from_dict
 from tableau_audit.cli import cli
-from tests.sources.server_site import PAT_NAME, PAT_SECRET, site_spec
+from tests.sources.server_site import server_env, site_spec
 
 REPO = Path(__file__).resolve().parents[1]
 DOWNLOADS = ("workbook.content", "datasource.content")
-
-
-def env(url: str) -> dict[str, str]:
-    return {
-        "TABLEAU_SERVER": url,
-        "TABLEAU_SITE": "test",
-        "TABLEAU_TOKEN_NAME": PAT_NAME,
-        "TABLEAU_TOKEN_SECRET": PAT_SECRET,
-        "TABLEAU_USERNAME": "",
-        "TABLEAU_PASSWORD": "",
-        "TABLEAU_JWT": "",
-        "TABLEAU_AUDIT_WEBHOOK": "",
-        "NO_COLOR": "1",
-    }
 
 
 def run(srv: SimulatedServer, history: Path, *args: str) -> tuple[Result, dict[str, Any]]:
     """One ``server --history`` run through the CLI; (result, JSON report)."""
     srv.log.clear()
     command = ["server", "--retries", "1", "--history", str(history), "--format", "json", *args]
-    result = CliRunner().invoke(cli, command, env=env(srv.url), catch_exceptions=False)
+    result = CliRunner().invoke(cli, command, env=server_env(srv.url), catch_exceptions=False)
     assert result.exit_code in (0, 1), result.stderr
     return result, json.loads(result.stdout)
 
@@ -214,7 +200,7 @@ def test_sigkill_mid_run_leaves_a_consistent_history_and_the_rerun_completes(
         child = subprocess.Popen(
             [sys.executable, "-m", "tableau_audit", "server", "--history", str(history),
              "--concurrency", "1", "--format", f"json:{tmp_path / 'killed.json'}"],
-            env={**os.environ, **env(srv.url)}, cwd=REPO,
+            env={**os.environ, **server_env(srv.url)}, cwd=REPO,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
@@ -255,7 +241,7 @@ def test_a_second_run_on_the_same_history_exits_2(spec: dict[str, Any], history:
         assert holder.stdout.readline().strip() == "held"
         with SimulatedServer(site_from_dict(spec)) as srv:
             command = ["server", "--history", str(history)]
-            result = CliRunner().invoke(cli, command, env=env(srv.url))
+            result = CliRunner().invoke(cli, command, env=server_env(srv.url))
             assert result.exit_code == 2
             assert "another tableau-audit run is using this history" in result.stderr
             assert f"process {holder.pid}" in result.stderr
@@ -318,7 +304,7 @@ def test_webhook_summary_is_received(
 
 
 def test_history_options_need_history() -> None:
-    result = CliRunner().invoke(cli, ["server", "--full"], env=env("http://127.0.0.1:9"))
+    result = CliRunner().invoke(cli, ["server", "--full"], env=server_env("http://127.0.0.1:9"))
     assert result.exit_code == 2
     assert "--full need(s) --history PATH" in result.stderr
 

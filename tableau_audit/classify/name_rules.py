@@ -48,8 +48,8 @@ class NameRule:
 
 
 # NOTE: compiled on first use rather than at import: most runs meet a few rules, and compiling
-# all of them cost ~15 ms of every start (issue 2). Bounded; keyed by a rule pattern (or the
-# alternation of several, see names.py), never by a name or a value.
+# all of them cost ~15 ms of every start (issue 2). Bounded; keyed by a rule pattern, never by
+# a name or a value.
 @functools.lru_cache(maxsize=256)
 def token_regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` matched on whole tokens of a joined name: ``ssn`` never in ``lessnumber``."""

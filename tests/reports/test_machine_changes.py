@@ -39,7 +39,7 @@ from tests.reports.golden import (
     golden_rules,
 )
 from tests.reports.test_sarif import schema_errors
-from tests.sources.server_site import PAT_NAME, PAT_SECRET, site_spec
+from tests.sources.server_site import server_env, site_spec
 
 LOCAL = "reports/permits dept.twbx"
 SKIPPED = "broken dir/bad.twb"
@@ -336,26 +336,12 @@ def test_junit_without_history_has_no_change_marks() -> None:
 # --- a nightly run through the CLI -------------------------------------------------------------
 
 
-def _env(url: str) -> dict[str, str]:
-    return {
-        "TABLEAU_SERVER": url,
-        "TABLEAU_SITE": "test",
-        "TABLEAU_TOKEN_NAME": PAT_NAME,
-        "TABLEAU_TOKEN_SECRET": PAT_SECRET,
-        "TABLEAU_USERNAME": "",
-        "TABLEAU_PASSWORD": "",
-        "TABLEAU_JWT": "",
-        "TABLEAU_AUDIT_WEBHOOK": "",
-        "NO_COLOR": "1",
-    }
-
-
 def _nightly(spec: dict[str, Any], history: Path, out: Path) -> None:
     formats = [a for fmt in ("json", "sarif", "csv", "junit")
                for a in ("--format", f"{fmt}:{out / fmt}")]  # fmt: skip
     with SimulatedServer(site_from_dict(spec)) as srv:
         command = ["server", "--retries", "1", "--history", str(history), *formats]
-        run = CliRunner().invoke(cli, command, env=_env(srv.url), catch_exceptions=False)
+        run = CliRunner().invoke(cli, command, env=server_env(srv.url), catch_exceptions=False)
     assert run.exit_code in (0, 1), run.output
 
 

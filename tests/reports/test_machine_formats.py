@@ -25,7 +25,7 @@ from tableau_audit.findings import AuditResult
 from tableau_audit.reports import REPORTERS
 from tests.reports.golden import sarif_schema
 from tests.reports.test_sarif import schema_errors
-from tests.sources.server_site import PAT_NAME, PAT_SECRET, site_spec
+from tests.sources.server_site import PAT_SECRET, server_env, site_spec
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "files"
 FORMATS = ("csv", "junit", "markdown", "sarif")
@@ -76,17 +76,9 @@ def test_schema_is_the_official_errata01_text() -> None:
 
 def test_server_run_writes_every_machine_format(tmp_path: Path) -> None:
     specs = [a for fmt in FORMATS for a in ("--format", f"{fmt}:{tmp_path / fmt}")]
-    env = {
-        "TABLEAU_SITE": "test",
-        "TABLEAU_TOKEN_NAME": PAT_NAME,
-        "TABLEAU_TOKEN_SECRET": PAT_SECRET,
-        "TABLEAU_USERNAME": "",
-        "TABLEAU_PASSWORD": "",
-        "TABLEAU_JWT": "",
-    }
     with SimulatedServer(site_from_dict(site_spec())) as srv:
         srv.faults.forbid(route="workbook.content", item="Report 1")
-        env["TABLEAU_SERVER"] = srv.url
+        env = server_env(srv.url)
         run = CliRunner().invoke(cli, ["server", "--retries", "1", *specs], env=env)
     assert run.exit_code == 2, run.output  # incomplete: one workbook could not be downloaded
     assert PAT_SECRET not in "".join((tmp_path / fmt).read_text("utf-8") for fmt in FORMATS)

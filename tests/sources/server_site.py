@@ -72,6 +72,24 @@ ALL_WORKBOOKS = frozenset(
 )
 
 
+def server_env(url: str, **extra: str) -> dict[str, str]:
+    """The environment of a ``tableau-audit server`` run against the simulator at ``url``:
+    the test token, no other sign-in method and no webhook (whatever the developer's shell
+    holds), no colour."""
+    return {
+        "TABLEAU_SERVER": url,
+        "TABLEAU_SITE": "test",
+        "TABLEAU_TOKEN_NAME": PAT_NAME,
+        "TABLEAU_TOKEN_SECRET": PAT_SECRET,
+        "TABLEAU_USERNAME": "",
+        "TABLEAU_PASSWORD": "",
+        "TABLEAU_JWT": "",
+        "TABLEAU_AUDIT_WEBHOOK": "",
+        "NO_COLOR": "1",
+        **extra,
+    }
+
+
 def _projects() -> list[dict[str, Any]]:
     return [
         {

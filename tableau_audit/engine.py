@@ -44,6 +44,7 @@ from tableau_audit.model import ArtifactKind, ServerItem, SiteSnapshot, Workbook
 from tableau_audit.parsing import ExtractSamples, HyperReader, LoadedItem, load_item
 from tableau_audit.parsing.hyper import HyperSession
 from tableau_audit.parsing.read_ahead import ReadAhead
+from tableau_audit.permissions import EffectiveAccess, SiteIndex, effective_access, site_index
 from tableau_audit.risk import UNASSESSED, with_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
 from tableau_audit.rules.data import data_ships
@@ -52,10 +53,10 @@ from tableau_audit.suppressions import apply_suppressions, describe_expired
 from tableau_audit.usage import DatasourceUsage, compute_usage
 
 if TYPE_CHECKING:
-    # NOTE: server-only (issue 4): imported inside the functions that need them at run time,
-    # so that a local `scan` does not load them.
+    # NOTE: imported inside the functions that need them at run time, so that a local `scan`
+    # does not load them: the server path's modules (issue 4) and the value validators.
+    # (permissions is not among them: the rules import it anyway.)
     from tableau_audit.classify.values import ValueEvidence
-    from tableau_audit.permissions import EffectiveAccess, SiteIndex
     from tableau_audit.sources.cache import ContentCache, UnchangedItem
     from tableau_audit.sources.interface import FetchedItem, PublishedContentSource
 
@@ -220,8 +221,6 @@ def audit_workbook(
     server = workbook.server
     access = None
     if site is not None and server is not None:
-        from tableau_audit.permissions import effective_access
-
         access = effective_access(site, server, index=index)
     ctx = RuleContext(
         usage=usage,
@@ -407,7 +406,6 @@ def audit_server(
     :class:`UnchangedItem` is audited on its stored analysis without a download.
     """
     from tableau_audit.exposure import published_source_audit
-    from tableau_audit.permissions import site_index
     from tableau_audit.sources.cache import UnchangedItem
     from tableau_audit.sources.interface import FetchFailure
 

@@ -39,11 +39,8 @@ def classify_column(
     their :class:`~tableau_audit.classify.values.ValueEvidence`, computed once for columns that
     read the same values).
     """
-    # NOTE: most policies have no allow-list; skip building the glob candidates per column then.
-    allow_lists = policy.allow_datasources or policy.allow_columns
-    if allow_lists and (
-        policy.allows_datasource(datasource_caption)
-        or policy.allows_column(datasource_caption, (name, remote_name, caption))
+    if policy.allows_datasource(datasource_caption) or policy.allows_column(
+        datasource_caption, (name, remote_name, caption)
     ):
         return None
     match = classify_name(

@@ -95,6 +95,8 @@ class Policy:
         ``names`` are the column's local name, remote name and caption; any of them may match.
         Matching is case-insensitive, with :mod:`fnmatch` globs (``*``, ``?``, ``[abc]``).
         """
+        if not self.allow_columns:  # NOTE: the common case: no candidate list to build
+            return False
         candidates = [n for n in names if n]
         qualified = [f"{datasource}.{n}" for n in candidates]
         return _any_glob(self.allow_columns, (*candidates, *qualified))

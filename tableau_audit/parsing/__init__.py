@@ -236,9 +236,9 @@ def _inventoried(
         return ds
     member = extract.file.path
     if member not in cache:
-        label = f"{package.artifact}:{member}"
+        packaged = package.member(member)
         try:
-            cache[member] = _read_extract(reading, package.member(member), label)
+            cache[member] = _read_extract(reading, packaged, packaged.label)
         except ParseError as exc:
             cache[member] = (HyperInventory(error=exc.reason), None)
     inventory, sample = cache[member]

@@ -145,5 +145,6 @@ def aggregated_query(sample_sql: str, width: int) -> str:
     if width < 1:
         raise ValueError("at least one column is needed")
     names = ", ".join(f"c{i}" for i in range(width))
-    per_column = ", ".join(f"string_agg(c{i}, E'\\x1f'), COUNT(c{i})" for i in range(width))
+    separator = f"E'\\x{ord(SEPARATOR):02x}'"  # the same character, as an escaped SQL literal
+    per_column = ", ".join(f"string_agg(c{i}, {separator}), COUNT(c{i})" for i in range(width))
     return f"SELECT COUNT(*), {per_column} FROM ({sample_sql}) AS sampled({names})"  # noqa: S608

@@ -235,6 +235,11 @@ class Member:
     path: str
     checksum: tuple[int, int]
 
+    @property
+    def label(self) -> str:
+        """``<package>:<member path>``: how reads, read-aheads and messages name it."""
+        return f"{self.package.artifact}:{self.path}"
+
     def copy_to(self, write: Callable[[bytes], object]) -> None:
         """The member's bytes to ``write``, in bounded pieces (:meth:`Package.copy_to`)."""
         self.package.copy_to(self.path, write)

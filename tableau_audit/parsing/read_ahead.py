@@ -229,12 +229,12 @@ class ReadAhead:
         if members:
             self._session.prestart()  # hyperd starts while the first member is inflated
         reads: dict[str, _Read] = {}
-        for member in members:
-            label = f"{package.artifact}:{member}"
+        for path in members:
+            member = package.member(path)
             try:
-                reads[label] = self._read(package.member(member), label)
+                reads[member.label] = self._read(member, member.label)
             except ParseError as error:  # a member too large or corrupt: load_item says so
-                logger.debug("%s: not read ahead (%s)", label, type(error).__name__)
+                logger.debug("%s: not read ahead (%s)", member.label, type(error).__name__)
         return reads
 
     def _read(self, data: Path | Member, label: str) -> _Read:

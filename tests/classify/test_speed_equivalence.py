@@ -452,9 +452,9 @@ def read_golden() -> dict[str, list[str]]:
 
 
 def write_golden(names: Sequence[str]) -> None:
-    """Recompute the given sections (all when empty) and rewrite the golden file."""
+    """Recompute the given sections and rewrite the golden file."""
     sections = read_golden() if GOLDEN.exists() else {}
-    for name in names or SECTIONS:
+    for name in names:
         sections[name] = list(SECTIONS[name]())
     body = "".join(
         f"## {name}\n" + "".join(f"{line}\n" for line in sections[name])
@@ -491,9 +491,9 @@ def test_corpus_name_verdicts_unchanged() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``--write [SECTION ...]``: regenerate the golden file (only for an intended change)."""
+    """``--write SECTION ...``: regenerate the named sections (only for an intended change)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--write", nargs="*", choices=sorted(SECTIONS), metavar="SECTION")
+    parser.add_argument("--write", nargs="+", choices=sorted(SECTIONS), metavar="SECTION")
     args = parser.parse_args(argv)
     if args.write is None:
         parser.print_usage()

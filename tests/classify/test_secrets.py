@@ -210,3 +210,54 @@ def test_conninfo_literal_in_initial_sql_is_a_credential() -> None:
 
 def test_literal_with_a_single_setting_is_not_a_connection_string() -> None:
     assert scan_text("SELECT * FROM users WHERE note = 'ask the admin for the password=abc'") == ()
+
+
+def _gate_texts() -> list[str]:
+    """Texts that exercise every keyword gate, in ASCII case variants and with the four
+    letters ``re.IGNORECASE`` equates with ASCII ones (U+0130, U+0131, U+017F, U+212A)."""
+    import random
+
+    words = [
+        "password", "passwd", "pwd", "pass", "api_key", "apikey", "access_token", "auth_token",
+        "client_secret", "secret_key", "private_key", "access_key", "token", "secret", "sas",
+        "sig", "signature", "key", "identified by",
+    ]  # fmt: skip
+    lookalikes = {"s": "\u017f", "k": "\u212a", "i": "\u0131", "I": "\u0130"}
+    variants = []
+    for word in words:
+        variants += [word, word.upper(), word.title()]
+        variants += [
+            word.replace(ascii_letter, other) for ascii_letter, other in lookalikes.items()
+        ]
+        variants.append(word.upper().replace("I", "\u0130"))
+    templates = [
+        "{k}={v}", "Server=db;{k}={v};Port=1", "SET x = 'host=db {k}={v}'", "{k} = '{v}'",
+        "CREATE USER u {k} {v}", "ALTER LOGIN u WITH {k} '{v}'", "https://u:{v}@host/p?{k}={v}",
+        "a&{k}={v}&b=2",
+    ]  # fmt: skip
+    tokens = [
+        "ghp_" + "a1B2" * 9, "AKIA" + "ABCDEFGHIJKLMNOP", "xoxb-1234567890-abc",
+        "AIza" + "x" * 35, "pk.eyJ1IjoiYSJ9.abcdef", "eyJhbGciOi.eyJzdWIiOi.sig_nature",
+    ]  # fmt: skip
+    rng = random.Random(20261126)
+    texts = [t.format(k=k, v="Hunter2x") for t in templates for k in variants]
+    texts += [f"{rng.choice(texts)} {rng.choice(tokens)}" for _ in range(300)]
+    return texts
+
+
+def test_keyword_and_marker_gates_never_hide_a_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tableau_audit.classify import secrets
+
+    texts = _gate_texts()
+    attributes = ("one-time-sql", "initial-sql", "odbc-connect-string-extras", "dbname")
+    gated = [(scan_text(t), [scan_attribute(a, t) for a in attributes]) for t in texts]
+    # Every gate open: each pattern then runs on every text.
+    monkeypatch.setattr(secrets, "_has_word", lambda folded, words: True)
+    monkeypatch.setattr(secrets, "_fold", lambda text: "identified " + text.lower())
+    monkeypatch.setattr(secrets, "_SHAPE_MARKERS", dict.fromkeys(secrets._SHAPE_MARKERS, ("",)))
+    ungated = [(scan_text(t), [scan_attribute(a, t) for a in attributes]) for t in texts]
+    assert gated == ungated
+    # Not vacuous: most texts hold a secret, including the look-alike spellings.
+    found = sum(1 for text_hits, _ in gated if text_hits)
+    assert found > len(texts) // 2
+    assert any(hits for t, (hits, _) in zip(texts, gated, strict=True) if "\u017f" in t)

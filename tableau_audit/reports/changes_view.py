@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from tableau_audit.changes import ChangedFinding, RunChanges
 from tableau_audit.findings import AuditResult, Finding, Location, Severity
-from tableau_audit.reports.places import Placed
+from tableau_audit.reports.places import Placed, place_text, placed_findings
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -32,6 +32,7 @@ __all__ = [
     "gone_placed",
     "headline",
     "markdown_blocks",
+    "placed_with_changes",
     "present_changes",
     "rows",
 ]
@@ -58,7 +59,7 @@ def rows(result: AuditResult, findings: Sequence[ChangedFinding]) -> list[Change
         ChangeRow(
             finding=f,
             item=names.get(f.artifact, f.artifact),
-            where=" › ".join(part.partition(":")[2] or part for part in f.object_path),
+            where=place_text(f.object_path),
         )
         for f in findings
     ]
@@ -110,6 +111,17 @@ def present_changes(result: AuditResult) -> dict[str, ChangedFinding]:
     if changes is None:
         return {}
     return {f.fingerprint: f for f in (*changes.new, *changes.persisting)}
+
+
+def placed_with_changes(result: AuditResult) -> list[tuple[Placed, ChangedFinding | None]]:
+    """The rows of the machine formats (SARIF, CSV): every finding of this run in report order
+    (accepted ones included) with its change since the last run, then the gone ones."""
+    changed = present_changes(result)
+    rows: list[tuple[Placed, ChangedFinding | None]] = [
+        (placed, changed.get(placed.finding.fingerprint))
+        for placed in placed_findings(result, accepted=True)
+    ]
+    return [*rows, *gone_placed(result)]
 
 
 def gone_placed(result: AuditResult) -> list[tuple[Placed, ChangedFinding]]:

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 
 from tableau_audit.changes import ChangedFinding
 from tableau_audit.findings import AuditResult, Severity
-from tableau_audit.reports.changes_view import gone_placed, present_changes
+from tableau_audit.reports.changes_view import placed_with_changes
 from tableau_audit.reports.console import clean
-from tableau_audit.reports.places import SEPARATOR, Placed, placed_findings
+from tableau_audit.reports.places import SEPARATOR, Placed
 
 COLUMNS: tuple[str, ...] = (
     "rule_id",
@@ -73,11 +73,7 @@ class CsvReporter:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(COLUMNS)
-        changed = present_changes(result)
-        rows = [
-            (p, changed.get(p.finding.fingerprint)) for p in placed_findings(result, accepted=True)
-        ]
-        for placed, change in (*rows, *gone_placed(result)):
+        for placed, change in placed_with_changes(result):
             writer.writerow([neutralise(cell) for cell in _row(placed, change)])
         return buffer.getvalue()
 

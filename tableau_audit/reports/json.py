@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from tableau_audit import __version__
@@ -68,36 +68,22 @@ def _header() -> dict[str, JsonValue]:
 
 def result_to_dict(result: AuditResult) -> dict[str, JsonValue]:
     """The contract document as plain JSON values."""
-    change_counts, changes_to_dict = _change_views(result)
-    return {
+    summary: dict[str, JsonValue] = {**summary_to_dict(summarize(result)), **gate_counts(result)}
+    document: dict[str, JsonValue] = {
         **_header(),
         "complete": result.complete,
         "rules_run": list(result.rules_run),
         "workbooks": [item_to_dict(item) for item in result.items],
         "skipped": [skipped_to_dict(skip) for skip in result.skipped],
-        "summary": {
-            **summary_to_dict(summarize(result)),
-            **gate_counts(result),
-            **change_counts(result),  # only with --history (issue 6)
-        },
+        "summary": summary,
         **accepted_to_dict(result),
-        **changes_to_dict(result),
     }
+    if result.changes is not None:  # NOTE: --history only (issue 6); else not even imported
+        from tableau_audit.reports.changes_view import change_counts, changes_to_dict
 
-
-def _change_views(
-    result: AuditResult,
-) -> tuple[Callable[[AuditResult], dict[str, JsonValue]], ...]:
-    """The summary counts and the block of changes since the last run (only with --history)."""
-    if result.changes is None:  # NOTE: most runs: the change views are not even imported
-        return _no_changes, _no_changes
-    from tableau_audit.reports.changes_view import change_counts, changes_to_dict
-
-    return change_counts, changes_to_dict
-
-
-def _no_changes(result: AuditResult) -> dict[str, JsonValue]:
-    return {}
+        summary.update(change_counts(result))
+        document.update(changes_to_dict(result))
+    return document
 
 
 def gate_counts(result: AuditResult) -> dict[str, JsonValue]:

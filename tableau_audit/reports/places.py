@@ -35,7 +35,12 @@ def path_parts(object_path: tuple[str, ...]) -> tuple[PathPart, ...]:
 
 def where(finding: Finding) -> str:
     """The logical path as text, ``Permits › SSN``; empty for a finding about the whole item."""
-    return SEPARATOR.join(part.name for part in path_parts(finding.location.object_path))
+    return place_text(finding.location.object_path)
+
+
+def place_text(object_path: tuple[str, ...]) -> str:
+    """``("datasource:Permits", "column:SSN")`` as ``Permits › SSN``."""
+    return SEPARATOR.join(part.name for part in path_parts(object_path))
 
 
 OPEN = "open"

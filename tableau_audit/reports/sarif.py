@@ -41,7 +41,7 @@ from urllib.parse import quote, urlsplit
 from tableau_audit import __version__
 from tableau_audit.changes import Change, ChangedFinding
 from tableau_audit.findings import AuditResult, Finding, ItemReport, Severity
-from tableau_audit.reports.changes_view import change_counts, gone_placed, present_changes
+from tableau_audit.reports.changes_view import change_counts, placed_with_changes
 from tableau_audit.reports.interface import summarize
 from tableau_audit.reports.json import summary_to_dict
 from tableau_audit.reports.places import (
@@ -50,7 +50,6 @@ from tableau_audit.reports.places import (
     SUPPRESSED,
     Placed,
     path_parts,
-    placed_findings,
 )
 
 if TYPE_CHECKING:
@@ -112,11 +111,7 @@ class SarifReporter:
 
 def sarif_log(result: AuditResult, catalogue: Mapping[str, Rule]) -> Json:
     """The whole SARIF document as plain dicts."""
-    changed = present_changes(result)
-    placed = [
-        (p, changed.get(p.finding.fingerprint)) for p in placed_findings(result, accepted=True)
-    ]
-    placed += gone_placed(result)
+    placed = placed_with_changes(result)
     rule_ids = sorted(set(result.rules_run) | {p.finding.rule_id for p, _ in placed})
     rule_index = {rule_id: index for index, rule_id in enumerate(rule_ids)}
     logical = _LogicalLocations()

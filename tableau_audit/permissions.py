@@ -9,7 +9,7 @@ the site-role ceilings are applied here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from tableau_audit.findings import Audience
 from tableau_audit.model import (
@@ -140,6 +140,7 @@ class SiteIndex:
     classes: Mapping[tuple[str, frozenset[str]], tuple[ServerUser, ...]]
     all_users_id: str | None
     guest: ServerUser | None
+    """The Guest user, when the site enables guest access (None otherwise)."""
     group_names: Mapping[str, str]
     user_names: Mapping[str, str]
 
@@ -160,7 +161,9 @@ def site_index(site: SiteSnapshot) -> SiteIndex:
         groups_of=frozen,
         classes={key: tuple(users) for key, users in classes.items()},
         all_users_id=next((g.id for g in site.groups if g.name.casefold() == ALL_USERS), None),
-        guest=next((u for u in site.users if u.site_role == "Guest"), None),
+        guest=next((u for u in site.users if u.site_role == "Guest"), None)
+        if site.guest_access_enabled
+        else None,
         group_names={g.id: g.name for g in site.groups},
         user_names={u.id: u.name for u in site.users},
     )
@@ -183,16 +186,18 @@ class _Evaluator:
 
     def __init__(
         self,
-        site: SiteSnapshot,
         item: ServerItem,
         rules: Iterable[PermissionRule],
         index: SiteIndex,
+        leaders: frozenset[str],
     ) -> None:
+        """``leaders``: the item's project leaders (:func:`_project_leaders`), the same for the
+        item and each of its views."""
         self.item = item
         self.index = index
         self.user_modes = _modes_by_grantee(rules, GranteeKind.USER)
         self.group_modes = _modes_by_grantee(rules, GranteeKind.GROUP)
-        self.leaders = _project_leaders(site, item, index.groups_of)
+        self.leaders = leaders
         # Per user class: how many members only group rules decide, and who is special
         # (implicit rights or a user rule of their own) and must be evaluated one by one.
         special = {item.owner_id, *self.leaders, *self.user_modes}
@@ -201,7 +206,7 @@ class _Evaluator:
         for key, members in index.classes.items():
             if key[0] in ADMIN_ROLES:
                 continue
-            chosen = [u for u in members if u.id in special] if special else []
+            chosen = [u for u in members if u.id in special]
             self.plain_count[key] = len(members) - len(chosen)
             self.special.extend((key[1], u) for u in chosen if not self.implicit(u))
 
@@ -301,16 +306,15 @@ def effective_access(
     Pass ``index`` (from :func:`site_index`) when evaluating many items of one site.
     """
     index = index or site_index(site)
-    if not site.guest_access_enabled:
-        index = replace(index, guest=None)
     governed_by, rules = governing_rules(site, item)
     is_workbook = item.kind is ArtifactKind.WORKBOOK
     capabilities = WORKBOOK_CAPABILITIES if is_workbook else DATASOURCE_CAPABILITIES
-    item_access = _access_map(_Evaluator(site, item, rules, index), capabilities)
+    leaders = _project_leaders(site, item, index.groups_of)
+    item_access = _access_map(_Evaluator(item, rules, index, leaders), capabilities)
     views: dict[str, Mapping[str, Audience]] = {}
     # Views follow the workbook unless tabs are hidden in an unlocked project (§4.3).
     if is_workbook and not item.show_tabs and governed_by == "item":
         for view in item.views:
-            evaluator = _Evaluator(site, item, view.rules, index)
+            evaluator = _Evaluator(item, view.rules, index, leaders)
             views[view.name] = _access_map(evaluator, VIEW_CAPABILITIES)
     return EffectiveAccess(governed_by=governed_by, capabilities=item_access, views=views)

@@ -14,8 +14,8 @@ private copies, so a graceful shutdown has nothing to save and costs ~20 ms) bef
 the private directory.
 
 A bad file never raises: it yields ``HyperInventory(error="<label>: <reason>")``. Reasons are
-chosen from a fixed vocabulary (:func:`_describe`); Hyper's own messages are never copied,
-because some of them quote data (``invalid input syntax for integer: '<value>'``).
+chosen from a fixed vocabulary (:func:`~.hyper_errors.describe`); Hyper's own messages are
+never copied, because some of them quote data (``invalid input syntax for integer: '<v>'``).
 
 Sampled values live in a :class:`ValueSample` in memory only; its ``repr`` shows counts.
 """
@@ -38,7 +38,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
 from tableau_audit.model import HyperInventory, HyperTable
 from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff
-from tableau_audit.parsing.hyper_catalog import CatalogError, read_catalog
+from tableau_audit.parsing.hyper_catalog import read_catalog
+from tableau_audit.parsing.hyper_errors import ReadFailure, describe
 from tableau_audit.parsing.hyper_sql import (
     DEFAULT_WINDOW_FACTOR,
     SEPARATOR,
@@ -81,15 +82,6 @@ _PRECHECK_REASONS: Mapping[FileFormat, str] = {
     FileFormat.XML: "XML document, not a Hyper extract",
 }
 
-# (lower-case fragment of Hyper's message, what we say instead). Only our text is ever used.
-_KNOWN_FAILURES: tuple[tuple[str, str], ...] = (
-    ("file is truncated", "the file is truncated"),
-    ("invalid header checksum", "the file is corrupt (invalid header checksum)"),
-    ("physically corrupted", "the file is corrupt (damaged data block)"),
-    ("not a valid database", "not a valid Hyper database (corrupt or truncated header)"),
-    ("version", "unsupported .hyper file version"),
-)
-
 
 @dataclass(frozen=True, slots=True, kw_only=True, repr=False, eq=False)
 class ValueSample:
@@ -125,34 +117,13 @@ class ValueSample:
         )
 
 
-class _ReadFailure(Exception):
-    """Internal: a file could not be read. ``reason`` is ours, never Hyper's text."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _describe(error: BaseException, stage: str) -> str:
-    """A short, fixed-vocabulary reason for ``error`` (Hyper's message is never echoed)."""
-    if isinstance(error, UnicodeDecodeError):
-        what = "the file is corrupt (undecodable text)"
-    else:
-        message = str(getattr(error, "main_message", "") or "").casefold()
-        what = next(
-            (ours for fragment, ours in _KNOWN_FAILURES if fragment in message),
-            f"unexpected Hyper error ({type(error).__name__})",
-        )
-    return f"{stage}: {what}"
-
-
 def _write_copy(out: BinaryIO, piece: bytes) -> None:
     """Write a piece of a packaged extract into its copy; a full disk is ours, not the zip's."""
     try:
         out.write(piece)
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise _ReadFailure(f"cannot copy the file ({reason})") from None
+        raise ReadFailure(f"cannot copy the file ({reason})") from None
 
 
 def _read_head(data: Path | bytes) -> bytes:
@@ -163,24 +134,16 @@ def _read_head(data: Path | bytes) -> bytes:
             return handle.read(HEAD_SIZE)
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise _ReadFailure(f"cannot read the file ({reason})") from None
+        raise ReadFailure(f"cannot read the file ({reason})") from None
 
 
 def _precheck(data: Path | bytes) -> None:
     """Reject what is certainly not a .hyper before hyperd sees it."""
     fmt = sniff(_read_head(data))
     if fmt is not FileFormat.HYPER:
-        raise _ReadFailure(
+        raise ReadFailure(
             _PRECHECK_REASONS.get(fmt, "not a Hyper file (the 'Hyper' magic bytes are missing)")
         )
-
-
-def _read_catalog(connection: Connection) -> tuple[HyperTable, ...]:
-    """Every table of every schema, sorted, with its columns and ``COUNT(*)``."""
-    try:
-        return read_catalog(connection, _describe)
-    except CatalogError as error:
-        raise _ReadFailure(error.reason) from None
 
 
 def _fetch_columns(connection: Connection, sql: str, width: int) -> tuple[int, list[list[str]]]:
@@ -407,7 +370,7 @@ class HyperSession:
         """
 
         def read(connection: Connection) -> _Outcome:
-            return HyperInventory(tables=_read_catalog(connection)), ValueSample()
+            return HyperInventory(tables=read_catalog(connection)), ValueSample()
 
         return self._read(data, label, read)[0]
 
@@ -441,7 +404,7 @@ class HyperSession:
 
         def read(connection: Connection) -> _Outcome:
             started = time.perf_counter()
-            tables = _read_catalog(connection)
+            tables = read_catalog(connection)
             sample = self._sample_tables(connection, tables, wanted, limit)
             logger.debug(
                 "%s: %d tables, %d columns sampled in %.3f s",
@@ -477,7 +440,7 @@ class HyperSession:
         try:
             with self._connect(data) as (connection, hyperd):
                 return read(connection), hyperd
-        except _ReadFailure as failure:
+        except ReadFailure as failure:
             logger.debug("%s: %s", label, failure.reason)
             error = f"{label}: {failure.reason}"
             return (HyperInventory(error=error), ValueSample(error=error)), hyperd
@@ -511,7 +474,7 @@ class HyperSession:
         """prestart()'s thread: start hyperd; a failure waits for the first file to report it."""
         try:
             self._hyperd()
-        except _ReadFailure:
+        except ReadFailure:
             pass  # kept in _start_error
         except Exception as error:  # closed meanwhile, or a bug: the first file starts it again
             logger.debug("starting hyperd in the background failed (%s)", type(error).__name__)
@@ -525,7 +488,7 @@ class HyperSession:
         if self._running is not None:
             return self._running
         if self._start_error is not None:
-            raise _ReadFailure(self._start_error)
+            raise ReadFailure(self._start_error)
         try:
             from tableauhyperapi import HyperProcess, Telemetry
         finally:
@@ -546,7 +509,7 @@ class HyperSession:
                 )
         except Exception as error:
             self._start_error = f"the Hyper engine could not be started ({type(error).__name__})"
-            raise _ReadFailure(self._start_error) from None
+            raise ReadFailure(self._start_error) from None
         self._process, self._running = process, _Hyperd(endpoint=process.endpoint)
         self._starts += 1
         HyperSession._total_starts += 1
@@ -573,7 +536,7 @@ class HyperSession:
                 target.chmod(0o600)
             except OSError as error:
                 reason = error.strerror or type(error).__name__
-                raise _ReadFailure(f"cannot copy the file ({reason})") from None
+                raise ReadFailure(f"cannot copy the file ({reason})") from None
             yield target
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -602,7 +565,7 @@ class HyperSession:
             return _attach(hyperd.endpoint, copy), hyperd
         except Exception as error:
             if _server_alive(hyperd.endpoint):
-                raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
+                raise ReadFailure(describe(error, "cannot open the .hyper file")) from None
         # NOTE: a killed hyperd (OOM killer, crash on a hostile file) would otherwise make every
         # later extract of the run unreadable with a misleading reason.
         self._replace(hyperd)
@@ -610,7 +573,7 @@ class HyperSession:
         try:
             return _attach(hyperd.endpoint, copy), hyperd
         except Exception as error:
-            raise _ReadFailure(_describe(error, "cannot open the .hyper file")) from None
+            raise ReadFailure(describe(error, "cannot open the .hyper file")) from None
 
     def _replace(self, dead: _Hyperd) -> None:
         """Drop ``dead`` so that the next read starts a new hyperd (once, whoever asks first)."""
@@ -664,7 +627,7 @@ class HyperSession:
                 try:
                     rows, kept = _fetch_columns(connection, sql, len(names))
                 except Exception as error:
-                    errors[qualified] = _describe(error, f"cannot sample table {qualified}")
+                    errors[qualified] = describe(error, f"cannot sample table {qualified}")
                     continue
             rows_sampled[qualified] = rows
             values.update(

@@ -9,23 +9,25 @@ modifier, so ``sql_type`` is the exact text the API gives. Whenever that fast pa
 exactly (a type oid it does not know, a Hyper without these catalog tables), the API's calls are
 used instead; tests/parsing/test_hyper_catalog.py holds both paths to the same answer.
 
-Raises :class:`CatalogError` with a reason of our own (never Hyper's text, which may quote data).
+Raises :class:`~.hyper_errors.ReadFailure` with a reason of our own (never Hyper's text, which
+may quote data).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tableau_audit.model import HyperColumn, HyperTable
+from tableau_audit.parsing.hyper_errors import ReadFailure, describe
 from tableau_audit.parsing.hyper_sql import COLUMNS_QUERY, row_counts_query
 
 if TYPE_CHECKING:
     from tableauhyperapi import Connection
 
-__all__ = ["CatalogError", "read_catalog", "read_catalog_with_api"]
+__all__ = ["read_catalog", "read_catalog_with_api"]
 
 ROW_COUNTS_PER_QUERY = 200
 """Tables counted per query: a file with thousands of tables still gets bounded statements."""
@@ -34,32 +36,20 @@ _UNSET_MODIFIER = -1
 """``pg_attribute.atttypmod`` of a type without a modifier (the API says 0xFFFFFFFF)."""
 
 
-class CatalogError(Exception):
-    """The catalog could not be read. ``reason`` is ours and names what failed."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-Describe = Callable[[BaseException, str], str]
-"""How the caller words a Hyper failure: ``describe(error, stage)`` → our reason."""
-
-
-def read_catalog(connection: Connection, describe: Describe) -> tuple[HyperTable, ...]:
+def read_catalog(connection: Connection) -> tuple[HyperTable, ...]:
     """Every table of the attached file, sorted by (schema, table), with columns and row counts."""
     listed = _columns_from_pg_catalog(connection)
     if listed is None:
-        return read_catalog_with_api(connection, describe)
+        return read_catalog_with_api(connection)
     names = sorted(listed)
-    counts = _row_counts(connection, names, describe)
+    counts = _row_counts(connection, names)
     return tuple(
         HyperTable(schema=schema, name=name, row_count=rows, columns=listed[(schema, name)])
         for (schema, name), rows in zip(names, counts, strict=True)
     )
 
 
-def read_catalog_with_api(connection: Connection, describe: Describe) -> tuple[HyperTable, ...]:
+def read_catalog_with_api(connection: Connection) -> tuple[HyperTable, ...]:
     """The same answer through the Hyper API's catalog calls (one round trip per call)."""
     from tableauhyperapi import TableName
 
@@ -71,17 +61,17 @@ def read_catalog_with_api(connection: Connection, describe: Describe) -> tuple[H
             for table in catalog.get_table_names(schema)
         )
     except Exception as error:  # hyperd and the file are untrusted: any failure is a reason
-        raise CatalogError(describe(error, "cannot read the .hyper catalog")) from None
+        raise ReadFailure(describe(error, "cannot read the .hyper catalog")) from None
     tables: list[HyperTable] = []
     for schema, name in names:
         try:
             definition = catalog.get_table_definition(TableName(schema, name))
         except Exception as error:
-            raise CatalogError(describe(error, f"cannot read table {schema}.{name}")) from None
+            raise ReadFailure(describe(error, f"cannot read table {schema}.{name}")) from None
         columns = tuple(
             HyperColumn(name=c.name.unescaped, sql_type=str(c.type)) for c in definition.columns
         )
-        (rows,) = _row_counts(connection, [(schema, name)], describe)
+        (rows,) = _row_counts(connection, [(schema, name)])
         tables.append(HyperTable(schema=schema, name=name, row_count=rows, columns=columns))
     return tuple(tables)
 
@@ -106,9 +96,7 @@ def _columns_from_pg_catalog(
     return {key: tuple(found) for key, found in columns.items()}
 
 
-def _row_counts(
-    connection: Connection, names: Sequence[tuple[str, str]], describe: Describe
-) -> list[int]:
+def _row_counts(connection: Connection, names: Sequence[tuple[str, str]]) -> list[int]:
     counts: list[int] = []
     for start in range(0, len(names), ROW_COUNTS_PER_QUERY):
         chunk = names[start : start + ROW_COUNTS_PER_QUERY]
@@ -116,7 +104,7 @@ def _row_counts(
             (row,) = connection.execute_list_query(row_counts_query(chunk))
         except Exception as error:
             where = f"table {chunk[0][0]}.{chunk[0][1]}" if len(chunk) == 1 else "tables"
-            raise CatalogError(describe(error, f"cannot read {where}")) from None
+            raise ReadFailure(describe(error, f"cannot read {where}")) from None
         counts.extend(int(value) for value in row)
     return counts
 

@@ -18,10 +18,10 @@ import pytest
 from tableau_audit.model import HyperTable
 from tableau_audit.parsing import hyper_catalog
 from tableau_audit.parsing.hyper_catalog import (
-    CatalogError,
     read_catalog,
     read_catalog_with_api,
 )
+from tableau_audit.parsing.hyper_errors import ReadFailure
 from tests.hyperfactory import HyperBuilder, Tables
 
 pytestmark = pytest.mark.hyper
@@ -62,10 +62,6 @@ EVERY_TYPE: Tables = {
 }
 
 
-def _describe(error: BaseException, stage: str) -> str:
-    return f"{stage}: {type(error).__name__}"
-
-
 class _Reader:
     """A raw tableauhyperapi connection per file, attached the API's documented way."""
 
@@ -77,8 +73,8 @@ class _Reader:
 
         with Connection(self._process.endpoint, str(path), CreateMode.NONE) as connection:
             return (
-                read_catalog(connection, _describe),
-                read_catalog_with_api(connection, _describe),
+                read_catalog(connection),
+                read_catalog_with_api(connection),
             )
 
 
@@ -173,10 +169,12 @@ def test_a_table_that_cannot_be_counted_is_named(reader: _Reader, files: dict[st
     endpoint = reader._process.endpoint
     with (
         Connection(endpoint, str(files["every"]), CreateMode.NONE) as connection,
-        pytest.raises(CatalogError) as caught,
+        pytest.raises(ReadFailure) as caught,
     ):
-        hyper_catalog._row_counts(connection, [("Extract", "missing")], _describe)
-    assert caught.value.reason == "cannot read table Extract.missing: HyperException"
+        hyper_catalog._row_counts(connection, [("Extract", "missing")])
+    assert caught.value.reason == (
+        "cannot read table Extract.missing: unexpected Hyper error (HyperException)"
+    )
 
 
 def _corpus_hyper_bytes() -> Iterator[tuple[str, bytes]]:

@@ -16,11 +16,11 @@ import logging
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tableau_audit import __version__
-from tableau_audit.changes import ChangedFinding, RunChanges
+from tableau_audit.changes import ChangedFinding, RunChanges, new_at_or_above
 from tableau_audit.errors import ConfigError
 from tableau_audit.findings import AuditResult, Location, Severity
 
@@ -59,7 +59,7 @@ def redact_url(url: str) -> str:
 
 def summary(result: AuditResult, changes: RunChanges, *, target: str) -> dict[str, Any]:
     """The JSON document posted at the end of a run (names and counts only)."""
-    listed = [f for f in changes.new if f.severity >= NOTIFY_MIN_SEVERITY]
+    listed = new_at_or_above(changes, NOTIFY_MIN_SEVERITY)
     names = {item.source: (item.name, item.project) for item in result.items}
     document: dict[str, Any] = {
         "tool": {"name": "tableau-audit", "version": __version__},
@@ -110,7 +110,7 @@ def _entry(finding: ChangedFinding, names: Mapping[str, tuple[str, str | None]])
     }
 
 
-def _text(document: Mapping[str, Any], listed: list[ChangedFinding], target: str) -> str:
+def _text(document: Mapping[str, Any], listed: Sequence[ChangedFinding], target: str) -> str:
     counts = document["counts"]
     head = (
         f"tableau-audit on {target}: {counts['new']} new, {counts['resolved']} resolved, "

@@ -139,42 +139,39 @@ class RunStore:
 
     def list(self, limit: int | None = None) -> list[RunRecord]:
         """Runs, newest first (``limit`` of them)."""
-        rows = self.conn.execute(
-            "SELECT id, started, ended, status, complete, target, scope, full, items, "
-            "items_analysed, items_reused, items_skipped, findings, critical, high, medium, "
-            "low, info, new, resolved, persisting, unchecked, reference_run, failure "
-            "FROM runs ORDER BY id DESC LIMIT ?",
-            (-1 if limit is None else limit,),
-        ).fetchall()
-        return [_record(row) for row in rows]
+        cursor = self.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        cursor.execute(
+            "SELECT * FROM runs ORDER BY id DESC LIMIT ?", (-1 if limit is None else limit,)
+        )
+        return [_record(row) for row in cursor.fetchall()]
 
 
-def _record(row: tuple[object, ...]) -> RunRecord:
-    (run_id, started, ended, status, complete, target, scope, full, items, analysed, reused,
-     skipped, findings, *rest) = row  # fmt: skip
-    severities, rest = rest[:5], rest[5:]
-    new, resolved, persisting, unchecked, reference, failure = rest
+def _record(row: sqlite3.Row) -> RunRecord:
+    def count(column: str) -> int:
+        return int(row[column])
+
     return RunRecord(
-        id=int(str(run_id)),
-        started=str(started),
-        ended=None if ended is None else str(ended),
-        status=str(status),
-        complete=bool(complete),
-        target=str(target),
-        scope=str(scope),
-        full=bool(full),
-        items=int(str(items)),
-        items_analysed=int(str(analysed)),
-        items_reused=int(str(reused)),
-        items_skipped=int(str(skipped)),
-        findings=int(str(findings)),
-        by_severity={k: int(str(v)) for k, v in zip(_SEVERITY_COLUMNS, severities, strict=True)},
-        new=int(str(new)),
-        resolved=int(str(resolved)),
-        persisting=int(str(persisting)),
-        unchecked=int(str(unchecked)),
-        reference_run=None if reference is None else int(str(reference)),
-        failure=str(failure),
+        id=count("id"),
+        started=row["started"],
+        ended=row["ended"],
+        status=row["status"],
+        complete=bool(row["complete"]),
+        target=row["target"],
+        scope=row["scope"],
+        full=bool(row["full"]),
+        items=count("items"),
+        items_analysed=count("items_analysed"),
+        items_reused=count("items_reused"),
+        items_skipped=count("items_skipped"),
+        findings=count("findings"),
+        by_severity={column: count(column) for column in _SEVERITY_COLUMNS},
+        new=count("new"),
+        resolved=count("resolved"),
+        persisting=count("persisting"),
+        unchecked=count("unchecked"),
+        reference_run=row["reference_run"],
+        failure=row["failure"],
     )
 
 

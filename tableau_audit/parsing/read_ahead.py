@@ -84,8 +84,9 @@ class ReadAhead:
     """A Hyper reader for :func:`~tableau_audit.parsing.load_item` that reads extracts ahead.
 
     Use as a context manager inside the session's own ``with``: leaving it waits for the read
-    in progress and drops what was read ahead but not used. ``sample_size`` must be the size
-    ``load_item`` is given (0 = inventories only).
+    in progress and drops what was read ahead but not used. ``sample_size`` and ``limits`` must
+    be those ``load_item`` is given (sample size 0 = inventories only), or nothing read ahead
+    matches what it asks for.
     """
 
     def __init__(

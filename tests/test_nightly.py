@@ -21,10 +21,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,7 @@ from click.testing import CliRunner, Result
 from fixtures.tableau_server import SimulatedServer, site_from_dict
 from tableau_audit.cli import cli
 from tests.sources.server_site import server_env, site_spec
+from tests.webhook_receiver import TOKEN, webhook_receiver
 
 REPO = Path(__file__).resolve().parents[1]
 DOWNLOADS = ("workbook.content", "datasource.content")
@@ -251,31 +250,6 @@ def test_a_second_run_on_the_same_history_exits_2(spec: dict[str, Any], history:
         holder.wait(timeout=30)
 
 
-class _Receiver:
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-        bodies = self.bodies
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                bodies.append(json.loads(self.rfile.read(length)))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook/s3cr3t-path"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_webhook_summary_is_received(
     first: tuple[SimulatedServer, dict[str, Any]], spec: dict[str, Any], history: Path
 ) -> None:
@@ -286,11 +260,11 @@ def test_webhook_summary_is_received(
     report["permissions"] = [
         {"group": "All Users", "capabilities": {"Read": "Allow", "ViewUnderlyingData": "Allow"}}
     ]
-    receiver = _Receiver()
     srv = serve(opened)
     try:
-        result, _ = run(srv, history, "--notify-webhook", receiver.url, "-v")
-        assert "s3cr3t-path" not in result.stderr
+        with webhook_receiver() as receiver:
+            result, _ = run(srv, history, "--notify-webhook", receiver.url, "-v")
+        assert TOKEN not in result.stderr
         assert len(receiver.bodies) == 1
         body = receiver.bodies[0]
         assert (body["status"], body["run"], body["reference_run"]) == ("complete", 2, 1)
@@ -300,7 +274,6 @@ def test_webhook_summary_is_received(
         assert body["counts"]["new"] == 2  # TA201 (medium) is counted, not listed
     finally:
         srv.stop()
-        receiver.close()
 
 
 def test_history_options_need_history() -> None:

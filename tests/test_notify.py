@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -18,8 +14,8 @@ from tableau_audit.errors import ConfigError
 from tableau_audit.findings import Severity
 from tableau_audit.notify import check_url, failure_payload, post, redact_url, summary
 from tests.factories import make_finding, make_item, make_result
+from tests.webhook_receiver import TOKEN, Receiver, webhook_receiver
 
-TOKEN = "T0ken-Canary-9f8e7d"
 A = "https://t/#/site/s/workbooks/A"
 SSN = make_finding(artifact=A, object_path=("datasource:Permits", "column:SSN"),
                    severity=Severity.CRITICAL, rule_id="TA250")  # fmt: skip
@@ -28,49 +24,10 @@ PUBLIC = make_finding(rule_id="TA203", artifact=A, severity=Severity.HIGH,
 UNUSED = make_finding(artifact=A, object_path=("datasource:Permits", "column:Email"))
 
 
-@dataclass
-class Receiver:
-    """A loopback HTTP server that records what it was sent and answers ``status``."""
-
-    url: str = ""
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    headers: list[dict[str, str]] = field(default_factory=list)
-    paths: list[str] = field(default_factory=list)
-    status: int = 204
-    delay: float = 0.0
-    location: str = ""
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    state = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length)
-            state.paths.append(self.path)
-            state.headers.append({k.lower(): v for k, v in self.headers.items()})
-            state.bodies.append(json.loads(body))
-            time.sleep(state.delay)
-            self.send_response(state.status)
-            if state.location:
-                self.send_header("Location", state.location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/{TOKEN}?key={TOKEN}"
-    try:
+    with webhook_receiver() as state:
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _changes() -> tuple[Any, Any]:

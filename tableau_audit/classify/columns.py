@@ -69,7 +69,7 @@ def classify_column(
     )
 
 
-def prepare(*, values: bool, region: str = "US") -> None:
+def prepare(*, values: bool) -> None:
     """Do now the one-time work classification otherwise does on its first column: index the
     name rules and, when ``values`` will be judged, load the phone metadata (~35 ms together).
 
@@ -80,7 +80,7 @@ def prepare(*, values: bool, region: str = "US") -> None:
     if values:
         from tableau_audit.classify import validators
 
-        validators.load_phone_metadata(region)
+        validators.load_phone_metadata("US")  # NOTE: the region every value check uses
 
 
 def combine(*, name_match: NameMatch | None, policy: Policy) -> ColumnClassification | None:

@@ -23,7 +23,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from tableau_audit.findings import AuditResult, Finding, Severity
+from tableau_audit.findings import AuditResult, Finding, Location, Severity
 
 __all__ = [
     "Change",
@@ -81,6 +81,11 @@ class ChangedFinding:
     """When it was first seen (for a brand-new finding: this run's start)."""
     reopened: bool = False
     """A new finding that had been resolved by an earlier run."""
+
+    @property
+    def location(self) -> Location:
+        """Where it is, as a finding's :class:`~tableau_audit.findings.Location` (no XML line)."""
+        return Location(artifact=self.artifact, object_path=self.object_path)
 
     @property
     def first_seen_date(self) -> str:

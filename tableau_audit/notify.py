@@ -22,7 +22,7 @@ from typing import Any
 from tableau_audit import __version__
 from tableau_audit.changes import ChangedFinding, RunChanges, new_at_or_above
 from tableau_audit.errors import ConfigError
-from tableau_audit.findings import AuditResult, Location, Severity
+from tableau_audit.findings import AuditResult, Severity
 
 __all__ = ["NOTIFY_MIN_SEVERITY", "check_url", "failure_payload", "post", "redact_url", "summary"]
 
@@ -95,7 +95,7 @@ def failure_payload(*, target: str, run_id: int | None, reason: str) -> dict[str
 
 
 def _entry(finding: ChangedFinding, names: Mapping[str, tuple[str, str | None]]) -> dict[str, Any]:
-    location = Location(artifact=finding.artifact, object_path=finding.object_path)
+    location = finding.location
     name, project = names.get(finding.artifact, ("", None))
     return {
         "rule_id": finding.rule_id,

@@ -31,7 +31,7 @@ from click.testing import CliRunner, Result
 
 from fixtures.tableau_server import SimulatedServer, site_from_dict
 from tableau_audit.cli import cli
-from tests.sources.server_site import server_env, site_spec
+from tests.sources.server_site import opened_to_all_users, server_env, site_spec
 from tests.webhook_receiver import TOKEN, webhook_receiver
 
 REPO = Path(__file__).resolve().parents[1]
@@ -114,11 +114,7 @@ def test_permission_change_alone_is_new_without_a_download(
 ) -> None:
     old, _ = first
     old.stop()
-    opened = copy.deepcopy(spec)
-    report = next(w for w in opened["workbooks"] if w["name"] == "Report 1")
-    report["permissions"] = [
-        {"group": "All Users", "capabilities": {"Read": "Allow", "ViewUnderlyingData": "Allow"}}
-    ]
+    opened = opened_to_all_users(spec, "Report 1")
     srv = serve(opened)
     try:
         result, doc = run(srv, history, "--fail-on-new", "--fail-on", "high")
@@ -255,11 +251,7 @@ def test_webhook_summary_is_received(
 ) -> None:
     old, _ = first
     old.stop()
-    opened = copy.deepcopy(spec)
-    report = next(w for w in opened["workbooks"] if w["name"] == "Report 3")
-    report["permissions"] = [
-        {"group": "All Users", "capabilities": {"Read": "Allow", "ViewUnderlyingData": "Allow"}}
-    ]
+    opened = opened_to_all_users(spec, "Report 3")
     srv = serve(opened)
     try:
         with webhook_receiver() as receiver:

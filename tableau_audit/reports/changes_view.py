@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tableau_audit.changes import ChangedFinding, RunChanges
-from tableau_audit.findings import AuditResult, Finding, Location, Severity
+from tableau_audit.findings import AuditResult, Finding, Severity
 from tableau_audit.reports.places import Placed, place_text, placed_findings
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def gone_placed(result: AuditResult) -> list[tuple[Placed, ChangedFinding]]:
             rule_id=changed.rule_id,
             severity=changed.severity,
             message=changed.message,
-            location=Location(artifact=changed.artifact, object_path=changed.object_path),
+            location=changed.location,
             fingerprint=changed.fingerprint,
         )
         placed = Placed(
@@ -183,7 +183,7 @@ def changes_to_dict(result: AuditResult) -> dict[str, JsonValue]:
 
 
 def _finding(finding: ChangedFinding) -> dict[str, JsonValue]:
-    location = Location(artifact=finding.artifact, object_path=finding.object_path)
+    location = finding.location
     return {
         "rule_id": finding.rule_id,
         "severity": finding.severity.label,

@@ -9,7 +9,6 @@ agrees with the JSON report's ``changes`` block. Without a history the existing 
 
 from __future__ import annotations
 
-import copy
 import csv
 import dataclasses
 import io
@@ -39,7 +38,7 @@ from tests.reports.golden import (
     golden_rules,
 )
 from tests.reports.test_sarif import schema_errors
-from tests.sources.server_site import server_env, site_spec
+from tests.sources.server_site import opened_to_all_users, server_env, site_spec
 
 LOCAL = "reports/permits dept.twbx"
 SKIPPED = "broken dir/bad.twb"
@@ -351,12 +350,8 @@ def test_a_nightly_run_states_the_same_changes_in_every_format(tmp_path: Path) -
     spec = site_spec()
     (tmp_path / "1").mkdir()
     _nightly(spec, history, tmp_path / "1")
-    changed = copy.deepcopy(spec)
-    workbooks = {w["name"]: w for w in changed["workbooks"]}
-    workbooks["Report 1"]["permissions"] = [
-        {"group": "All Users", "capabilities": {"Read": "Allow", "ViewUnderlyingData": "Allow"}}
-    ]
-    workbooks["Open Secrets"]["permissions"] = []
+    changed = opened_to_all_users(spec, "Report 1")
+    next(w for w in changed["workbooks"] if w["name"] == "Open Secrets")["permissions"] = []
     out = tmp_path / "2"
     out.mkdir()
     _nightly(changed, history, out)

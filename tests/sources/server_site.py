@@ -15,6 +15,7 @@ Every acceptance situation of issue 4 has one item here:
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,17 @@ def server_env(url: str, **extra: str) -> dict[str, str]:
         "NO_COLOR": "1",
         **extra,
     }
+
+
+def opened_to_all_users(spec: dict[str, Any], workbook: str) -> dict[str, Any]:
+    """A copy of ``spec`` in which All Users may view ``workbook`` and download its full data
+    (a permission change without any content change)."""
+    opened = copy.deepcopy(spec)
+    found = next(w for w in opened["workbooks"] if w["name"] == workbook)
+    found["permissions"] = [
+        {"group": "All Users", "capabilities": {"Read": "Allow", "ViewUnderlyingData": "Allow"}}
+    ]
+    return opened
 
 
 def _projects() -> list[dict[str, Any]]:

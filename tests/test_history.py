@@ -8,8 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from tableau_audit.parsing import ExtractSamples, load_item
 from tableau_audit.sources.cache import StoredAnalysis
 from tableau_audit.usage import compute_usage
 from tests.factories import make_finding, make_item, make_result
+from tests.history_lock import holding_history
 from tests.test_no_values import canary_files  # noqa: F401 - a fixture
 
 REPO = Path(__file__).resolve().parents[1]
@@ -310,31 +309,11 @@ def test_a_run_that_raises_is_failed_and_never_the_reference(path: Path) -> None
 
 # --- lock and SIGKILL -------------------------------------------------------------------------
 
-_CHILD = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
-    from tableau_audit.history import open_run
-    with open_run(Path(sys.argv[1]), target="t", full=False, analysis_key="k") as run:
-        print(run.run_id, flush=True)
-        time.sleep(60)
-    """
-)
-
 
 @pytest.fixture
 def holder(path: Path) -> Iterator[subprocess.Popen[str]]:
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, str(path)], cwd=REPO, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip().isdigit()
+    with holding_history(path) as child:
         yield child
-    finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait(timeout=30)
 
 
 def test_second_run_is_refused_while_the_first_holds_the_lock(

@@ -31,6 +31,7 @@ from click.testing import CliRunner, Result
 
 from fixtures.tableau_server import SimulatedServer, site_from_dict
 from tableau_audit.cli import cli
+from tests.history_lock import holding_history
 from tests.sources.server_site import opened_to_all_users, server_env, site_spec
 from tests.webhook_receiver import TOKEN, webhook_receiver
 
@@ -224,26 +225,13 @@ def test_sigkill_mid_run_leaves_a_consistent_history_and_the_rerun_completes(
 
 
 def test_a_second_run_on_the_same_history_exits_2(spec: dict[str, Any], history: Path) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time\nfrom pathlib import Path\nfrom tableau_audit.history import open_run\n"
-         "with open_run(Path(sys.argv[1]), target='t', full=False, analysis_key='k'):\n"
-         "    print('held', flush=True); time.sleep(60)\n", str(history)],
-        cwd=REPO, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert holder.stdout is not None
-        assert holder.stdout.readline().strip() == "held"
-        with SimulatedServer(site_from_dict(spec)) as srv:
-            command = ["server", "--history", str(history)]
-            result = CliRunner().invoke(cli, command, env=server_env(srv.url))
-            assert result.exit_code == 2
-            assert "another tableau-audit run is using this history" in result.stderr
-            assert f"process {holder.pid}" in result.stderr
-            assert srv.log.count("signin") == 0  # refused before touching the server
-    finally:
-        holder.kill()
-        holder.wait(timeout=30)
+    with holding_history(history) as holder, SimulatedServer(site_from_dict(spec)) as srv:
+        command = ["server", "--history", str(history)]
+        result = CliRunner().invoke(cli, command, env=server_env(srv.url))
+        assert result.exit_code == 2
+        assert "another tableau-audit run is using this history" in result.stderr
+        assert f"process {holder.pid}" in result.stderr
+        assert srv.log.count("signin") == 0  # refused before touching the server
 
 
 def test_webhook_summary_is_received(

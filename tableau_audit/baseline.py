@@ -32,6 +32,7 @@ from pathlib import Path
 
 from tableau_audit.errors import ConfigError
 from tableau_audit.findings import AuditResult, Finding, ItemReport, Skipped
+from tableau_audit.records import frozen
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -63,7 +64,7 @@ class BaselineEntry:
     fingerprint: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Baseline:
     """The accepted findings of one baseline file."""
 
@@ -175,7 +176,7 @@ def _entry(value: object, where: str) -> BaselineEntry:
     )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class BaselineOutcome:
     """Items and skipped inputs with only their new findings, and the known ones taken out."""
 

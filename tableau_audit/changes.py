@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from tableau_audit.findings import AuditResult, Finding, Location, Severity
+from tableau_audit.records import frozen
 
 __all__ = [
     "Change",
@@ -49,7 +49,7 @@ class Change(str, enum.Enum):
     UNCHECKED = "unchecked"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class KnownFinding:
     """A finding identity as the history knows it after the last complete run."""
 
@@ -66,7 +66,7 @@ class KnownFinding:
     """Present in the last complete run; False once it was recorded as resolved."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ChangedFinding:
     """One finding in the "what changed" lists. Names and messages only, never a value."""
 
@@ -93,7 +93,7 @@ class ChangedFinding:
         return self.first_seen[:10]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RunRef:
     """The complete run a run is compared with."""
 
@@ -101,7 +101,7 @@ class RunRef:
     started: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RunChanges:
     """New, resolved, persisting and unchecked findings since ``reference``.
 

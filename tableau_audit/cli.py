@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import dataclasses
 import importlib
 import logging
 import os
@@ -33,6 +32,7 @@ from tableau_audit.cli_options import (
 )
 from tableau_audit.errors import ReportError, TableauAuditError, traceback_without_message
 from tableau_audit.findings import AuditResult, Severity
+from tableau_audit.records import frozen
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
 from tableau_audit.reports.targets import ReportTarget, report_targets
 
@@ -67,7 +67,7 @@ def write_reports(
         emit(text, target.path)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class LazyCommand:
     """A command whose module is imported only when the command runs (or its help shows)."""
 

@@ -21,6 +21,7 @@ import click
 
 from tableau_audit.cli import EXIT_FINDINGS, EXIT_OK, CliError, cli, cli_errors, emit, exit_code
 from tableau_audit.findings import AuditResult, Severity
+from tableau_audit.records import frozen
 
 if TYPE_CHECKING:
     from tableau_audit.config import AuditConfig
@@ -71,7 +72,7 @@ def history_options(func: F) -> F:
     return func
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class NightlyOptions:
     """The nightly options of one ``server`` run."""
 

@@ -60,6 +60,7 @@ from tableau_audit.classify.policy import ExtraPattern, Policy
 from tableau_audit.classify.types import PiiType, Tier
 from tableau_audit.errors import ConfigError
 from tableau_audit.findings import Severity
+from tableau_audit.records import frozen
 from tableau_audit.suppressions import Suppression
 
 if sys.version_info >= (3, 11):
@@ -77,7 +78,7 @@ _RULE_ID = re.compile(r"TA\d{3}")
 _V = TypeVar("_V")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class AuditConfig:
     """Everything a run needs to know; built by the CLI, read by the engine."""
 
@@ -98,7 +99,7 @@ class AuditConfig:
     """``[server]`` defaults for the server audit; never a secret."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ServerDefaults:
     """``[server]``: where and how to audit a site. The PAT secret only ever comes from the
     ``TABLEAU_TOKEN_SECRET`` environment variable, never from a file."""

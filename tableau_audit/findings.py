@@ -6,11 +6,12 @@ import datetime
 import enum
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from tableau_audit.classify.types import ColumnClassification, Tier
 from tableau_audit.model import ArtifactKind
+from tableau_audit.records import frozen
 
 if TYPE_CHECKING:  # NOTE: changes.py builds on this module; the annotation is enough here
     from tableau_audit.changes import RunChanges
@@ -52,7 +53,7 @@ class Severity(enum.IntEnum):
             raise ValueError(f"unknown severity {text!r} (expected one of: {allowed})") from None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Location:
     """Where a finding is: the artifact, a logical path inside it, and the XML line if known."""
 
@@ -78,7 +79,7 @@ def _path_part(path: tuple[str, ...], kind: str) -> str | None:
     return next((p[len(prefix) :] for p in path if p.startswith(prefix)), None)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Violation:
     """What a rule check yields. The engine turns it into a :class:`Finding`."""
 
@@ -96,7 +97,7 @@ def fingerprint(rule_id: str, artifact_identity: str, object_path: tuple[str, ..
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Finding:
     """A violation stamped by the engine with its rule's id, severity and fingerprint."""
 
@@ -108,7 +109,7 @@ class Finding:
     evidence: Mapping[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Skipped:
     """An input that could not be audited, with the specific reason. Always reported."""
 
@@ -118,7 +119,7 @@ class Skipped:
     """The TA901 finding that stands for it (counts towards ``--fail-on``)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ColumnReport:
     """One physical column of an audited item, with its usage and classification."""
 
@@ -145,7 +146,7 @@ class ColumnReport:
     it, or a packed raw data file its connection reads (whoever gets the file gets them)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ExtractReport:
     """What one data source's extract holds, as counts (never values)."""
 
@@ -180,7 +181,7 @@ class RiskLevel(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Risk:
     """Risk of one item, with the reasons behind the level."""
 
@@ -189,7 +190,7 @@ class Risk:
     reasons: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Audience:
     """Who effectively holds one capability on a published item (or on any of its views).
 
@@ -214,7 +215,7 @@ class Audience:
         return self.all_users or self.guest
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Exposure:
     """Who can see and download a published item (issue 4 "exposure" block)."""
 
@@ -228,7 +229,7 @@ class Exposure:
     """Ids of the published data sources a workbook reads (their audits hold the columns)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PublishedSourceAudit:
     """What the audit of a published data source tells the workbooks that read it."""
 
@@ -240,7 +241,7 @@ class PublishedSourceAudit:
     """Its columns classified at or above the policy's confidential tier."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ItemReport:
     """The audit of one workbook, data source or extract."""
 
@@ -260,7 +261,7 @@ class ItemReport:
     """Who can see and download a published item; None for local files."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class SuppressedFinding:
     """A finding a configured suppression accepts: reported with its reason, never gating."""
 
@@ -270,7 +271,7 @@ class SuppressedFinding:
     expires: datetime.date | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ExpiredSuppression:
     """A configured suppression past its expiry date: it no longer suppresses anything."""
 
@@ -284,7 +285,7 @@ class ExpiredSuppression:
     """Findings it would still match, now reported (and gating) again."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class AuditResult:
     """Everything one run found. Sorted and deterministic."""
 

@@ -14,7 +14,8 @@ comments simply run to the end of the text, which is what Tableau's own editor s
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from tableau_audit.records import frozen
 
 __all__ = ["FormulaRef", "formula_references", "read_bracketed"]
 
@@ -22,7 +23,7 @@ _SPECIAL = re.compile(r"[\['\"]|//")
 """What can start a reference, a string literal or a comment; everything else is skipped."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class FormulaRef:
     """One field reference found in a formula."""
 

@@ -11,12 +11,13 @@ import json
 import logging
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from tableau_audit.changes import ChangedFinding, KnownFinding, RunChanges, RunRef
 from tableau_audit.findings import AuditResult, Finding, Severity
 from tableau_audit.history_codec import AnalysisDecodeError, decode, encode
 from tableau_audit.model import ServerItem
+from tableau_audit.records import frozen
 from tableau_audit.sources.cache import StoredAnalysis
 
 __all__ = ["FindingStore", "ItemStore", "RunRecord", "RunStore"]
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 INTERRUPTED = "interrupted: the process ended before the run finished"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RunRecord:
     """One row of ``runs``: when, what, how it ended, and its counts."""
 

@@ -12,7 +12,8 @@ secrets are described by :class:`StoredSecret` (kind, place, masked form) only.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from tableau_audit.records import frozen
 
 
 class ArtifactKind(str, enum.Enum):
@@ -53,7 +54,7 @@ class ExtractStatus(str, enum.Enum):
     DISABLED = "disabled"  # ``enabled='false'``: a stale definition
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class FieldRef:
     """A reference to a field of a data source, by internal names."""
 
@@ -63,7 +64,7 @@ class FieldRef:
     """Local field name without brackets: a physical column, calculation, group or parameter."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Connection:
     """A leaf connection (named-connection child, or the legacy single connection)."""
 
@@ -83,7 +84,7 @@ class Connection:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Relation:
     """A table, custom SQL query, join, union or collection the data source reads."""
 
@@ -97,7 +98,7 @@ class Relation:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Column:
     """A physical column of a data source (from ``metadata-records`` or relation columns)."""
 
@@ -116,7 +117,7 @@ class Column:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Calculation:
     """A calculated field, bin or categorical bin defined in a data source."""
 
@@ -130,7 +131,7 @@ class Calculation:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Group:
     """A group, set or combined field. Uses the fields named in ``references``."""
 
@@ -142,7 +143,7 @@ class Group:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ExtractColumn:
     """One column of an extract: the workbook field and where it lives in the extract file."""
 
@@ -152,7 +153,7 @@ class ExtractColumn:
     """Extract table as ``schema.table`` (``Extract.Extract``), or the bare table name."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PackagedFile:
     """A member of a .twbx/.tdsx package (name repaired from cp437, never used as a path)."""
 
@@ -163,7 +164,7 @@ class PackagedFile:
     """Set for members whose first bytes were read (extract candidates)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class HyperColumn:
     """A column physically present in a .hyper table."""
 
@@ -171,7 +172,7 @@ class HyperColumn:
     sql_type: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class HyperTable:
     """A table physically present in a .hyper file."""
 
@@ -186,7 +187,7 @@ class HyperTable:
         return f"{self.schema}.{self.name}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class HyperInventory:
     """What a .hyper file really contains. ``error`` is set when it could not be read."""
 
@@ -194,7 +195,7 @@ class HyperInventory:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Extract:
     """An extract a data source reads: its definition in the XML and what ships with it."""
 
@@ -215,7 +216,7 @@ class Extract:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PublishedRef:
     """A reference to a published data source (``sqlproxy`` / ``repository-location``)."""
 
@@ -225,7 +226,7 @@ class PublishedRef:
     path: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Datasource:
     """A data source: embedded in a workbook, or the root of a .tds/.tdsx."""
 
@@ -244,7 +245,7 @@ class Datasource:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Worksheet:
     """A worksheet and every field it references (deps, instances, shelves, tooltips, titles)."""
 
@@ -254,7 +255,7 @@ class Worksheet:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Dashboard:
     """A dashboard: the sheets it shows and any fields it references itself."""
 
@@ -264,7 +265,7 @@ class Dashboard:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Action:
     """A filter, highlight, URL, parameter, set or navigation action."""
 
@@ -274,7 +275,7 @@ class Action:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Parameter:
     """A workbook parameter (a column of the reserved ``Parameters`` data source)."""
 
@@ -286,14 +287,14 @@ class Parameter:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class BlendLink:
     """A blend relationship: the linking fields of two data sources."""
 
     references: tuple[FieldRef, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class StoredSecret:
     """A secret stored in the file. Carries a masked form only, never the value."""
 
@@ -307,7 +308,7 @@ class StoredSecret:
     line: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Diagnostic:
     """Something the parser could not fully read in an otherwise audited item."""
 
@@ -317,7 +318,7 @@ class Diagnostic:
     place: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Workbook:
     """A workbook, a data source (.tds/.tdsx) or a standalone extract, ready to audit."""
 
@@ -363,7 +364,7 @@ class GranteeKind(str, enum.Enum):
     GROUP = "group"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PermissionRule:
     """One explicit rule as the REST API returns it: a grantee and capability → Allow/Deny."""
 
@@ -377,7 +378,7 @@ class PermissionRule:
         return next((m for c, m in self.capabilities if c == capability), None)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ServerUser:
     """A site user. ``name`` is the sign-in name (an identity, not a data value)."""
 
@@ -386,7 +387,7 @@ class ServerUser:
     site_role: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ServerGroup:
     """A group and its members' user ids. ``All Users`` is an ordinary group by name."""
 
@@ -395,7 +396,7 @@ class ServerGroup:
     member_ids: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ServerProject:
     """A project with its lock mode, owner, leaders and default-permission templates."""
 
@@ -411,7 +412,7 @@ class ServerProject:
     default_datasource_rules: tuple[PermissionRule, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ServerView:
     """A view (sheet) of a published workbook, with its own rules when tabs are hidden."""
 
@@ -420,7 +421,7 @@ class ServerView:
     rules: tuple[PermissionRule, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ServerConnection:
     """A connection of published content. Never carries the password."""
 
@@ -433,7 +434,7 @@ class ServerConnection:
     datasource_name: str = ""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class SiteSnapshot:
     """Site-wide facts every item's effective permissions depend on."""
 
@@ -449,7 +450,7 @@ class SiteSnapshot:
         return next((p for p in self.projects if p.id == project_id), None)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ServerItem:
     """A published workbook or data source as the server describes it."""
 

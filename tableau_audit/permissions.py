@@ -21,6 +21,7 @@ from tableau_audit.model import (
     ServerUser,
     SiteSnapshot,
 )
+from tableau_audit.records import frozen
 
 ALL_USERS = "all users"
 """Name of the built-in group, compared case-insensitively."""
@@ -75,7 +76,7 @@ def ceiling(site_role: str, kind: ArtifactKind) -> frozenset[str]:
     return frozenset()  # Unlicensed, UnlicensedWithPublish, SupportUser, unknown roles
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class EffectiveAccess:
     """Effective access to an item and, when tabs are hidden, to each of its views."""
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import PurePath
 
@@ -30,11 +29,12 @@ from tableau_audit.findings import (
     Skipped,
     SuppressedFinding,
 )
+from tableau_audit.records import frozen
 
 __all__ = ["Suppression", "SuppressionOutcome", "apply_suppressions", "describe_expired"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Suppression:
     """One configured suppression. Either ``fingerprint``, or ``rule`` and ``workbook``."""
 
@@ -86,7 +86,7 @@ def _glob(text: str | None, pattern: str | None) -> bool:
     return text is not None and fnmatchcase(text, pattern)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class SuppressionOutcome:
     """Items and skipped inputs without their suppressed findings, and what was taken out."""
 

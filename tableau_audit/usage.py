@@ -16,10 +16,11 @@ groups and filters are the roots: they are what the data source offers its consu
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from tableau_audit.formula import formula_references
 from tableau_audit.model import ArtifactKind, Datasource, FieldRef, Workbook
+from tableau_audit.records import frozen
 
 __all__ = ["PARAMETERS", "DatasourceUsage", "compute_usage"]
 
@@ -27,7 +28,7 @@ PARAMETERS = "Parameters"
 """Internal name of the reserved data source that holds the workbook's parameters."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class DatasourceUsage:
     """Used fields of one data source and, for each, what uses it."""
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from tableau_audit.classify import validators
 from tableau_audit.classify.tlds import is_known_tld
 from tableau_audit.classify.types import PiiType
+from tableau_audit.records import frozen
 
 MIN_PROSE_LENGTH = 20
 """A prose value has at least this many characters ..."""
@@ -36,7 +36,7 @@ MAX_SCAN_CHARS = 10_000
 """Only the start of a very long value is searched, so one huge cell cannot stall a run."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class FreeTextEvidence:
     """What the prose values of a free-text column contain. Counts only."""
 

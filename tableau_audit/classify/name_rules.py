@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 
 from tableau_audit.classify.types import PiiType, Tier
+from tableau_audit.records import frozen
 
 T = PiiType
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class NameRule:
     """One token pattern that names a type."""
 
@@ -56,7 +56,7 @@ def token_regex(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![^ ])(?:{pattern})(?![^ ])")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class TypeProfile:
     """How a type reacts to the words around its match and to the column's datatype."""
 

@@ -19,12 +19,12 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from tableau_audit.classify import name_rules as nr
 from tableau_audit.classify import rule_index
 from tableau_audit.classify.policy import Policy
 from tableau_audit.classify.types import PiiType, Tier
+from tableau_audit.records import frozen
 
 __all__ = ["NameMatch", "classify_name", "datatype_kind", "tokenize"]
 
@@ -80,7 +80,7 @@ _VOCABULARY = _vocabulary()
 _LONGEST_WORD = max(map(len, _VOCABULARY))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class NameMatch:
     """The best name match of a column, with what it matched and why its score is what it is."""
 

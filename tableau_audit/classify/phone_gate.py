@@ -29,8 +29,9 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from tableau_audit.records import frozen
 
 if TYPE_CHECKING:
     from phonenumbers.phonemetadata import PhoneMetadata
@@ -43,7 +44,7 @@ _MAX_REMOVALS = 3
 """Country code, then a national prefix, then (in ``parse``) a national prefix once more."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class _Gate:
     """What a valid number parsed with one default region must look like."""
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from fnmatch import fnmatchcase
 
 from tableau_audit.classify.types import PiiType, Tier
+from tableau_audit.records import frozen
 
 DEFAULT_TIERS: Mapping[PiiType, Tier] = {
     PiiType.SSN: Tier.HIGH,
@@ -45,7 +46,7 @@ DEFAULT_TIERS: Mapping[PiiType, Tier] = {
 """Sensitivity tier of each type (pii-detection.md §4) before the user's overrides."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ExtraPattern:
     """A user-supplied name pattern (regex over the tokenised, lower-cased name).
 
@@ -64,7 +65,7 @@ class ExtraPattern:
         re.compile(self.pattern)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Policy:
     """The classification policy. Defaults follow pii-detection.md; config can override."""
 

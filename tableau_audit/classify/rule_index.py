@@ -17,7 +17,8 @@ candidate, so the index can never hide a match.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from tableau_audit.records import frozen
 
 __all__ = ["RuleIndex", "UnsupportedPattern", "candidates", "first_tokens", "index"]
 
@@ -30,7 +31,7 @@ class UnsupportedPattern(ValueError):
     """A pattern uses syntax outside the grammar above (its rule is then always tried)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RuleIndex:
     """Rule positions (in the order given) by the first token they can start with."""
 

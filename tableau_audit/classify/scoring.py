@@ -25,12 +25,12 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from tableau_audit.classify.policy import Policy
 from tableau_audit.classify.types import ColumnClassification, PiiType, Tier
 from tableau_audit.classify.values import ValueEvidence, evaluate_values
+from tableau_audit.records import frozen
 
 T = PiiType
 
@@ -42,7 +42,7 @@ PERSON_MIN_DISTINCT = 10
 """A person-name column shows at least this many distinct names (or all-distinct values)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Weights:
     """How much the name and the values count for one type; they sum to 1."""
 

@@ -17,10 +17,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from tableau_audit.records import frozen
+
 __all__ = ["SecretMatch", "mask_secret", "scan_attribute", "scan_text"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class SecretMatch:
     """A secret found in a file: what kind it is and a masked form. Never the secret itself."""
 

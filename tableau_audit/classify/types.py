@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from tableau_audit.records import frozen
 
 CLASSIFIER_VERSION = "1"
 
@@ -51,7 +53,7 @@ class PiiType(str, enum.Enum):
     AGE = "age"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ColumnClassification:
     """Why a column is considered confidential. Holds counts and masked exemplars, never values."""
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from tableau_audit.classify import mask, validators
 from tableau_audit.classify.freetext import FreeTextEvidence, scan_free_text
 from tableau_audit.classify.types import PiiType
+from tableau_audit.records import frozen
 
 MAX_EXEMPLARS = 3
 
@@ -90,7 +91,7 @@ _ZERO_SCALE_RE = re.compile(r"(?<=\d)\.0+$")
 _DATE_TYPES = frozenset({"date", "datetime", "timestamp", "timestamp_tz", "timestamptz"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class TypeEvidence:
     """How the sampled values of one column evidence one type. Counts and masks only."""
 
@@ -112,7 +113,7 @@ class TypeEvidence:
         return self.distinct / self.matched if self.matched else 0.0
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ValueEvidence:
     """Everything the values of one column say, without any of the values."""
 

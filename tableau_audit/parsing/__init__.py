@@ -38,6 +38,7 @@ from tableau_audit.parsing.extract_contents import (
 from tableau_audit.parsing.package import Member, Package, PackageLimits
 from tableau_audit.parsing.twb import build_workbook
 from tableau_audit.parsing.xml import parse_xml
+from tableau_audit.records import frozen
 
 __all__ = ["ExtractSamples", "HyperReader", "LoadedItem", "load_file", "load_item"]
 
@@ -74,7 +75,7 @@ class HyperReader(Protocol):
         ...
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class LoadedItem:
     """A parsed item and, separately, the values sampled from its extracts (memory only)."""
 

@@ -18,6 +18,7 @@ from lxml import etree
 
 from tableau_audit.formula import read_bracketed
 from tableau_audit.model import Calculation, Column, Datasource, FieldRef, Group
+from tableau_audit.records import frozen
 
 PARAMETERS = "Parameters"
 """The reserved data source holding the workbook's parameters."""
@@ -107,7 +108,7 @@ def local_name(raw: str) -> str | None:
     return name
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RefResolver:
     """Maps raw sheet references to :class:`FieldRef` of fields the data sources define."""
 

@@ -42,6 +42,7 @@ from tableau_audit.parsing.extract import (
 from tableau_audit.parsing.names import line_of, split_qualified, unbracket
 from tableau_audit.parsing.package import Package
 from tableau_audit.parsing.stored_secrets import scan_connection, scan_custom_sql
+from tableau_audit.records import frozen
 
 __all__ = ["ParsedDatasource", "datasource_elements", "parse_datasource", "parse_parameters"]
 
@@ -53,7 +54,7 @@ _PROXY_RECORD_CLASSES = frozenset({"column", "measure"})
 _PSEUDO_NAMES = frozenset({"Multiple Values", "Number of Records", "Measure Names"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ParsedDatasource:
     """A data source and the secrets stored in its connections."""
 

@@ -15,7 +15,6 @@ Evidence-backed rules from tableau-format.md §10 and §16 (R1-R3):
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass
 
 from lxml import etree
 
@@ -29,6 +28,7 @@ from tableau_audit.model import (
 )
 from tableau_audit.parsing.names import dotted, line_of, split_qualified, unbracket
 from tableau_audit.parsing.package import Package
+from tableau_audit.records import frozen
 
 __all__ = ["EXTRACT_CLASSES", "ExtractInputs", "build_extract", "column_records", "relation_of"]
 
@@ -39,7 +39,7 @@ _RECORD_FIELDS = ("local-name", "parent-name", "object-id", "remote-name", "loca
 """The children of a ``metadata-record`` that the model reads."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ExtractInputs:
     """What :func:`build_extract` needs from one data source."""
 

@@ -24,7 +24,8 @@ seed), so ``BERNOULLI`` is used: its documented meaning is the one we rely on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+from tableau_audit.records import frozen
 
 __all__ = [
     "COLUMNS_QUERY",
@@ -56,7 +57,7 @@ SAMPLE_SEED = 20_260
 """Fixed ``REPEATABLE`` seed: the sample is a pure function of the file."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class SamplePlan:
     """How one table is sampled."""
 

@@ -25,6 +25,7 @@ from tableau_audit.errors import ParseError
 from tableau_audit.model import Diagnostic, ExtractFormat, PackagedFile, PackagedFileKind
 from tableau_audit.parsing.detect import extract_format
 from tableau_audit.parsing.inflate import COPY_CHUNK, FAST_METHODS, chunks, read_whole
+from tableau_audit.records import frozen
 
 __all__ = ["Member", "Package", "PackageLimits"]
 
@@ -49,7 +50,7 @@ _IMAGE_SUFFIXES = frozenset(
 _CACHE_DIRS = ("TwbxExternalCache", "TwbxResultsCache", "TwbxLQResultsCache", "ExternalCache")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PackageLimits:
     """Caps applied to every package. The defaults fit real workbooks with large extracts."""
 

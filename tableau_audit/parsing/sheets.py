@@ -41,13 +41,14 @@ from tableau_audit.parsing._sheet_refs import (
     serialized_references,
     source_line,
 )
+from tableau_audit.records import frozen
 
 __all__ = ["SheetParts", "parse_sheets"]
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class SheetParts:
     """Everything above the data sources that references their fields."""
 

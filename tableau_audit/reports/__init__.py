@@ -11,12 +11,12 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
+from tableau_audit.records import frozen
 from tableau_audit.reports.interface import CatalogueReporter, Reporter, Summary, summarize
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class _Format:
     """Where a format's reporter lives, and whether it renders the rule catalogue too."""
 

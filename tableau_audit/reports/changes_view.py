@@ -9,11 +9,11 @@ every finding twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tableau_audit.changes import ChangedFinding, RunChanges
 from tableau_audit.findings import AuditResult, Finding, Severity
+from tableau_audit.records import frozen
 from tableau_audit.reports.places import Placed, place_text, placed_findings
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ SHOWN = 20
 """Findings listed per category in the console and Markdown before the rest become a count."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ChangeRow:
     """One changed finding as the text formats lay it out."""
 
@@ -65,7 +65,7 @@ def rows(result: AuditResult, findings: Sequence[ChangedFinding]) -> list[Change
     ]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ChangesView:
     """What the HTML page shows: the headline, then new and resolved findings (all of them)."""
 

@@ -18,7 +18,6 @@ import base64
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup
@@ -34,6 +33,7 @@ from tableau_audit.findings import (
     RiskLevel,
     Severity,
 )
+from tableau_audit.records import frozen
 from tableau_audit.reports.changes_view import changes_view
 from tableau_audit.reports.console import clean
 from tableau_audit.reports.interface import Summary, is_confidential, summarize
@@ -58,7 +58,7 @@ USED_BY_SHOWN = 3
 """Reasons a column is used, shown before the rest become "+N more"."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RuleView:
     """A rule that produced findings in this run, for the filter and the rule legend."""
 
@@ -68,7 +68,7 @@ class RuleView:
     count: int
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Segment:
     """One slice of the risk distribution bar (SVG units: percent of the width)."""
 
@@ -78,7 +78,7 @@ class Segment:
     width: float
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ItemView:
     """One audited item as the page lays it out."""
 

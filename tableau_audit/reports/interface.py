@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tableau_audit.classify.types import Tier
 from tableau_audit.findings import AuditResult, ColumnReport, RiskLevel, Severity
+from tableau_audit.records import frozen
 
 if TYPE_CHECKING:  # NOTE: the rules package is only needed by the `rules` command's renderers
     from tableau_audit.rules.base import Rule
@@ -46,7 +46,7 @@ class CatalogueReporter(Reporter, Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Summary:
     """Figures about one run, shared by every format."""
 

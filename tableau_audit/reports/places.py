@@ -7,15 +7,15 @@ A finding's ``object_path`` is a tuple of ``kind:name`` parts (``datasource:Perm
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from tableau_audit.findings import AuditResult, Finding, ItemReport, Severity
+from tableau_audit.records import frozen
 
 SEPARATOR = " › "
 """Between the parts of a logical path in every text format."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class PathPart:
     """One step of a finding's logical path."""
 
@@ -48,7 +48,7 @@ SUPPRESSED = "suppressed"
 BASELINE = "baseline"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Placed:
     """A finding with the item it belongs to (None for the TA901 finding of a skipped input)."""
 

@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
+from tableau_audit.records import frozen
+
 DEFAULT_FORMAT = "console"
 STDOUT = "-"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ReportTarget:
     """One report to write: a format and its file (None: stdout)."""
 

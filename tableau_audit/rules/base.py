@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from tableau_audit.classify.types import ColumnClassification, Tier
 from tableau_audit.findings import PublishedSourceAudit, Severity, Violation
 from tableau_audit.model import ArtifactKind, Column, Datasource, Workbook
 from tableau_audit.permissions import EffectiveAccess
+from tableau_audit.records import frozen
 from tableau_audit.usage import DatasourceUsage
 
 
@@ -27,7 +28,7 @@ class Needs(enum.Enum):
     SERVER = "server"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RuleContext:
     """Derived facts about one item, computed once by the engine and shared by all rules."""
 
@@ -66,7 +67,7 @@ class RuleContext:
 Check = Callable[[Workbook, RuleContext], Iterator[Violation]]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Rule:
     """A rule's metadata, written once and read by the engine, every report and the docs."""
 

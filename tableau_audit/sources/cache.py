@@ -11,16 +11,17 @@ rules on the :class:`StoredAnalysis`. The history (``tableau_audit.history``) im
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Protocol
 
 from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.model import ServerItem, Workbook
+from tableau_audit.records import frozen
 
 __all__ = ["ContentCache", "StoredAnalysis", "UnchangedItem"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class StoredAnalysis:
     """What the rules need of an item's content: its parsed model and its classifications.
 
@@ -34,7 +35,7 @@ class StoredAnalysis:
     """Per (data-source name, column name), as :func:`engine.classify_columns` returned them."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class UnchangedItem:
     """A published item whose content is already analysed: fresh server facts, no download."""
 

@@ -10,17 +10,17 @@ the directory when iteration ends), so nothing downloaded outlives the audit of 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from tableau_audit.model import ArtifactKind, ServerItem, SiteSnapshot
+from tableau_audit.records import frozen
 from tableau_audit.sources.cache import UnchangedItem
 
 __all__ = ["FetchFailure", "FetchedItem", "PublishedContentSource"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class FetchedItem:
     """A published item: how the server describes it, and its downloaded content."""
 
@@ -29,7 +29,7 @@ class FetchedItem:
     """The downloaded file, valid until the source is asked for the next item."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class FetchFailure:
     """An item the server would not hand out (403, a 5xx after retries, ...)."""
 

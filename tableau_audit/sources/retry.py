@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 import requests
@@ -25,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from tableau_audit.errors import AuthenticationError, ServerError
+from tableau_audit.records import frozen
 
 __all__ = ["TOKEN_EXPIRED", "RetryPolicy", "SignedIn", "session_factory"]
 
@@ -36,7 +36,7 @@ TOKEN_EXPIRED = "401002"  # noqa: S105 - an error code, not a credential
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class RetryPolicy:
     """How hard to try before an item (or the run) counts as failed."""
 

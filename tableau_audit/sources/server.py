@@ -43,6 +43,7 @@ from tableau_audit.model import (
     SiteSnapshot,
 )
 from tableau_audit.permissions import locking_project
+from tableau_audit.records import frozen
 from tableau_audit.sources import server_model as convert
 from tableau_audit.sources.cache import ContentCache, UnchangedItem
 from tableau_audit.sources.interface import FetchedItem, FetchFailure
@@ -58,7 +59,7 @@ ProgressCallback = Callable[[int, int], None]
 LOCKED = frozenset({"LockedToProject", "LockedToProjectWithoutNested"})
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class Credentials:
     """How to sign in. The secret is never part of ``repr`` or of any message."""
 
@@ -80,7 +81,7 @@ class Credentials:
         raise ValueError(f"unknown sign-in method {self.method!r}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@frozen
 class ServerSettings:
     """Where and what to audit."""
 

@@ -71,7 +71,7 @@ def classify_column(
 
 def prepare(*, values: bool) -> None:
     """Do now the one-time work classification otherwise does on its first column: index the
-    name rules and, when ``values`` will be judged, load the phone metadata (~35 ms together).
+    name rules and, when ``values`` will be judged, load the phone metadata (~20 ms together).
 
     Nothing changes but when the cost is paid: the engine calls it while it would otherwise
     sit waiting for hyperd. Only patterns and metadata are built, never anything from a run.

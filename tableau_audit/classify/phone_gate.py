@@ -36,7 +36,7 @@ from tableau_audit.records import frozen
 if TYPE_CHECKING:
     from phonenumbers.phonemetadata import PhoneMetadata
 
-__all__ = ["may_be_valid"]
+__all__ = ["may_be_valid", "prepare"]
 
 _PLAIN_RE = re.compile(r"[0-9\s().\-/]+")
 _NOT_DIGIT_RE = re.compile(r"[^0-9]")
@@ -101,6 +101,11 @@ def may_be_valid(value: str, region: str) -> bool:
     if not digits or gate.idd.match(digits) is not None:
         return True
     return any(gate.fits(national) for national in gate.national_numbers(digits))
+
+
+def prepare(region: str) -> None:
+    """Build the pre-check of ``region`` now (importing ``phonenumbers``), not on first use."""
+    _gate(region.upper())
 
 
 # NOTE: bounded and keyed by region only; it holds phonenumbers' metadata in another form,

@@ -1,6 +1,6 @@
 """Allow ``python -m tableau_audit``."""
 
-from tableau_audit.cli import main
+from tableau_audit.entry import main
 
 if __name__ == "__main__":
     main()

@@ -62,7 +62,7 @@ def test_file_pattern(hook: dict[str, Any], path: str, audited: bool) -> None:
 
 def test_entry_is_the_installed_console_script() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["scripts"]["tableau-audit"] == "tableau_audit.cli:main"
+    assert project["project"]["scripts"]["tableau-audit"] == "tableau_audit.entry:main"
 
 
 def test_hook_command_line_gates(hook: dict[str, Any]) -> None:

@@ -8,7 +8,8 @@ its own private temporary directory (the copy is the input, never a cache), atta
 (:mod:`~tableau_audit.parsing.hyper_catalog`) and each table's sample one row
 (:func:`~tableau_audit.parsing.hyper_sql.aggregated_query`). ``tableauhyperapi`` is imported
 inside the methods, so importing this module costs nothing. :meth:`HyperSession.prestart` starts
-hyperd on a background thread so that its ~30 ms start overlaps other work, and
+hyperd on a background thread so that its ~30 ms start overlaps other work (a session adopts
+a hyperd the console script started even earlier: :mod:`tableau_audit.hyperd`), and
 :meth:`HyperSession.close` terminates it at once (it only ever holds read-only attachments of
 private copies, so a graceful shutdown has nothing to save and costs ~20 ms) before removing
 the private directory.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import shutil
 import tempfile
 import threading
@@ -36,6 +36,7 @@ from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
 
+from tableau_audit.hyperd import claim_early_start, make_private_root, start_process, stop_process
 from tableau_audit.model import HyperInventory, HyperTable
 from tableau_audit.parsing.detect import HEAD_SIZE, FileFormat, sniff
 from tableau_audit.parsing.hyper_catalog import read_catalog
@@ -229,21 +230,6 @@ def _attach(endpoint: Any, copy: Path) -> Connection:
     return connection
 
 
-@contextmanager
-def _temporary_environment(**values: str) -> Iterator[None]:
-    """Set environment variables for a child process started inside the block only."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 class HyperSession:
     """One hyperd for a whole run; reads .hyper files given as paths, bytes or package members.
 
@@ -284,6 +270,11 @@ class HyperSession:
         self._starter: threading.Thread | None = None
         self._launched = threading.Event()
         """Set once a start has imported the Hyper API (hyperd is then starting), or failed."""
+        self._early = claim_early_start()
+        """hyperd started before this session existed (:mod:`tableau_audit.hyperd`), if any."""
+        if self._early is not None:
+            self._root = self._early.root
+            self._launched = self._early.launched
         self._gate = ReadGate()
         self._rereads = 0
 
@@ -310,6 +301,9 @@ class HyperSession:
         starter, self._starter = self._starter, None
         if starter is not None:
             starter.join()  # a start in progress must finish before the process can be stopped
+        early, self._early = self._early, None
+        if early is not None:
+            early.discard()  # never used: stop it (its directory is ours and goes below too)
         with self._lock:
             self._drop_process()
         root, self._root = self._root, None
@@ -465,8 +459,7 @@ class HyperSession:
         if root is None:
             with self._lock:
                 if self._root is None:
-                    # mkdtemp makes the directory with mode 0700: only this user reads copies.
-                    self._root = Path(tempfile.mkdtemp(prefix="tableau-audit-hyper-"))
+                    self._root = make_private_root()
                 root = self._root
         return root
 
@@ -489,32 +482,24 @@ class HyperSession:
             return self._running
         if self._start_error is not None:
             raise ReadFailure(self._start_error)
-        try:
-            from tableauhyperapi import HyperProcess, Telemetry
-        finally:
-            self._launched.set()
-
-        log_dir = self._private_root() / "log"
-        log_dir.mkdir(mode=0o700, exist_ok=True)
-        started = time.perf_counter()
-        try:
-            # log_config='' turns hyperd's log off; log_dir keeps any file it might still
-            # write inside our private directory, which close() removes. hyperd also spills
-            # "hyper_transient.*.tmp" files into $TMPDIR (TMP/TEMP on Windows), read at start.
-            private = str(self._private_root())
-            with _temporary_environment(TMPDIR=private, TMP=private, TEMP=private):
-                process = HyperProcess(
-                    telemetry=Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU,
-                    parameters={"log_config": "", "log_dir": str(log_dir)},
-                )
-        except Exception as error:
-            self._start_error = f"the Hyper engine could not be started ({type(error).__name__})"
-            raise ReadFailure(self._start_error) from None
+        early, self._early = self._early, None
+        process = early.take() if early is not None else None
+        if process is None:
+            process = self._start_process()
         self._process, self._running = process, _Hyperd(endpoint=process.endpoint)
         self._starts += 1
         HyperSession._total_starts += 1
-        logger.debug("hyperd started in %.3f s", time.perf_counter() - started)
         return self._running
+
+    def _start_process(self) -> HyperProcess:
+        started = time.perf_counter()
+        try:
+            process = start_process(self._private_root(), on_imported=self._launched.set)
+        except Exception as error:
+            self._start_error = f"the Hyper engine could not be started ({type(error).__name__})"
+            raise ReadFailure(self._start_error) from None
+        logger.debug("hyperd started in %.3f s", time.perf_counter() - started)
+        return process
 
     @contextmanager
     def _private_copy(self, data: Path | bytes | Member) -> Iterator[Path]:
@@ -587,16 +572,7 @@ class HyperSession:
         process, self._process, self._running = self._process, None, None
         if process is None:
             return
-        try:
-            # NOTE: timeout 0 terminates hyperd and reaps it at once (~3 ms instead of ~20 ms
-            # for a graceful close). It only holds read-only attachments of our own copies.
-            process.shutdown(timeout_ms=0)
-        except Exception as error:  # it had already died; make sure it is released anyway
-            logger.debug("hyperd shutdown failed (%s)", type(error).__name__)
-            try:
-                process.close()
-            except Exception as again:
-                logger.debug("hyperd close failed (%s)", type(again).__name__)
+        stop_process(process)
 
     def _sample_tables(
         self,

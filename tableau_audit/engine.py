@@ -96,7 +96,9 @@ def audit(
         for index, (path, source) in enumerate(zip(files, sources, strict=True)):
             for ahead in range(index, min(index + 1 + FILES_READ_AHEAD, len(files))):
                 hyper.queue(files[ahead], display=sources[ahead])
-            outcome = _audit_file(path, source, config, rules, hyper)
+            last = index == len(files) - 1
+            after_read = functools.partial(_reading_done, hyper, session) if last else None
+            outcome = _audit_file(path, source, config, rules, hyper, after_read=after_read)
             hyper.release(source)  # NOTE: its sampled values must not outlive its audit
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)
@@ -105,12 +107,26 @@ def audit(
     return build_result(items, skipped, rules, config)
 
 
+def _reading_done(hyper: ReadAhead, session: HyperSession) -> None:
+    """No file is read any more: stop the readers, and hyperd while the last file is audited."""
+    hyper.close()
+    session.close_soon()
+
+
 def _audit_file(
-    path: Path, source: str, config: AuditConfig, rules: Sequence[Rule], hyper: HyperReader
+    path: Path,
+    source: str,
+    config: AuditConfig,
+    rules: Sequence[Rule],
+    hyper: HyperReader,
+    *,
+    after_read: Callable[[], object] | None = None,
 ) -> ItemReport | Skipped:
     size = config.policy.sample_size
     read = functools.partial(load_item, path, display=source, hyper=hyper, sample_size=size)
     loaded = _guarded_read(source, config, read)
+    if after_read is not None:
+        after_read()
     if isinstance(loaded, Skipped):
         return loaded
     # NOTE: the samples are dropped when this frame returns: only classifications survive.

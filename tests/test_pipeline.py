@@ -212,6 +212,33 @@ def test_closing_with_reads_queued_cancels_them_and_removes_everything(
         assert hyperd_children() == before
 
 
+def test_hyperd_is_stopped_once_the_last_file_is_read_before_it_is_audited(
+    generated_samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tableau_audit.engine as engine
+
+    events: list[str] = []
+    close_soon = HyperSession.close_soon
+    audit_workbook = engine.audit_workbook
+
+    def recording_close_soon(self: HyperSession) -> None:
+        events.append("close_soon")
+        close_soon(self)
+
+    def recording_audit(workbook: object, *args: object, **kwargs: object) -> ItemReport:
+        events.append("audit")
+        return audit_workbook(workbook, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(HyperSession, "close_soon", recording_close_soon)
+    monkeypatch.setattr(engine, "audit_workbook", recording_audit)
+    before = hyperd_children()
+    paths = [generated_samples / "clean_sales.twbx", generated_samples / "customers.tdsx"]
+    result = audit(paths, _config())
+    assert [item.source for item in result.items] == [display_path(p) for p in paths]
+    assert events == ["audit", "close_soon", "audit"]
+    assert hyperd_children() == before
+
+
 # -- hyperd's background start and immediate stop ---------------------------------------------
 
 

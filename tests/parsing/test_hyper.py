@@ -627,6 +627,27 @@ def test_closed_session_refuses_work(hyper_files: Files) -> None:
         hyper.inventory(hyper_files.empty_db, label="e")
 
 
+@pytest.mark.hyper
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds hyperd through /proc")
+def test_close_soon_stops_hyperd_in_the_background_and_close_waits(hyper_files: Files) -> None:
+    before = hyperd_children()
+    with HyperSession() as hyper:
+        hyper.inventory(hyper_files.empty_db, label="e")
+        root = hyper.temp_dir
+        assert root is not None
+        assert len(hyperd_children() - before) == 1
+        hyper.close_soon()
+        hyper.close_soon()  # once
+        closing = hyper._closing
+        assert closing is not None
+        hyper.close()  # waits for the background close
+        assert not closing.is_alive()
+        assert hyperd_children() == before
+        assert not root.exists()
+    with pytest.raises(RuntimeError, match="closed"):
+        hyper.inventory(hyper_files.empty_db, label="e")
+
+
 # -- standalone .hyper as an auditable item --------------------------------------------------
 
 

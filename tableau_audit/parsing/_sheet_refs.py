@@ -8,7 +8,6 @@ it is declared within one data source, so one map per data source serves every s
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -65,6 +64,8 @@ def serialized_references(element: etree._Element) -> list[tuple[str, str]]:
 def _unxml(name: str) -> str:
     """Undo XML character escapes and ``]]`` in a name matched in serialized XML."""
     if "&" in name:
+        import html  # NOTE: rarely needed; html.entities costs ~1 ms of every start (issue 2)
+
         name = html.unescape(name)
     return name.replace("]]", "]")
 

@@ -6,6 +6,7 @@ Two measurements:
    json`` against ``py-tbparse audit FILE --format json``, each a fresh process with its report
    on stdout sent to /dev/null, interleaved after warm-up runs; median and p90 wall time. The
    import profile of the same scan (``python -X importtime``) shows which heavy modules load.
+   Then the same pair, with fewer runs, on every .twbx of the corpus: the spread.
 2. **Whole corpus in one process**: our CLI against ``py-tbparse batch DIR`` (process wall
    time), then, in fresh interpreters and without their import time, the engine with and
    without extracts, py-tbparse's batch function and a bare ``lxml.etree.parse`` of the same
@@ -25,6 +26,7 @@ import os
 import platform
 import statistics
 import sys
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,7 @@ __all__ = [
     "main",
     "measure",
     "measure_cold",
+    "measure_cold_sweep",
     "measure_corpus",
     "measure_floor",
     "measure_imports",
@@ -78,11 +81,14 @@ PEER_TABLES = ("overview", "field-usage")
 Figures = dict[str, Any]
 
 
+OURS_COLD, PEER_COLD = "tableau-audit scan", "py-tbparse audit"
+
+
 def cold_commands(path: Path, peer: Path | None) -> dict[str, list[str]]:
     """The cold-process commands on one file (ours alone when py-tbparse is absent)."""
-    commands = {"tableau-audit scan": our_command("scan", str(path), "--format", "json")}
+    commands = {OURS_COLD: our_command("scan", str(path), "--format", "json")}
     if peer is not None:
-        commands["py-tbparse audit"] = [str(peer), "audit", str(path), "--format", "json"]
+        commands[PEER_COLD] = [str(peer), "audit", str(path), "--format", "json"]
     return commands
 
 
@@ -92,12 +98,17 @@ def measure(
     *,
     repeat: int,
     corpus_repeat: int,
+    sweep_repeat: int = 0,
     cold_files: Sequence[str] = COLD_FILES,
 ) -> Figures:
     """Every figure of the section, with the machine they were taken on."""
+    sweep = []
+    if peer is not None and sweep_repeat > 0:
+        sweep = measure_cold_sweep(corpus, peer, repeat=sweep_repeat)
     return {
         "machine": machine(peer is not None),
         "cold": measure_cold(corpus, peer, repeat=repeat, files=cold_files),
+        "sweep": sweep,
         "floor": measure_floor(repeat=repeat),
         "imports": measure_imports(corpus / cold_files[0]),
         "corpus": measure_corpus(corpus, peer, repeat=corpus_repeat),
@@ -147,6 +158,36 @@ def measure_cold(
         timings = time_commands(cold_commands(path, peer), repeat=repeat, warmup=2)
         rows.append({"file": name, "size": path.stat().st_size, "timings": _timings(timings)})
     return rows
+
+
+def measure_cold_sweep(corpus: Path, peer: Path, *, repeat: int) -> list[dict[str, Any]]:
+    """Cold-process medians of both tools on every .twbx of ``corpus`` (fewer runs each).
+
+    Three chosen files say little about "a typical .twbx"; the whole corpus shows the spread,
+    and splits it by what costs most: whether the package holds .hyper extracts to sample.
+    """
+    rows = []
+    for path in sorted(corpus.glob("*.twbx")):
+        logger.info("cold sweep: %s", path.name)
+        timings = time_commands(cold_commands(path, peer), repeat=repeat, warmup=1)
+        rows.append(
+            {
+                "file": path.name,
+                "extracts": _hyper_members(path),
+                "ours": timings[OURS_COLD].median,
+                "peer": timings[PEER_COLD].median,
+            }
+        )
+    return rows
+
+
+def _hyper_members(path: Path) -> int:
+    """How many .hyper members the package holds (0 when it is not a readable ZIP)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return sum(name.lower().endswith(".hyper") for name in package.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return 0
 
 
 def measure_floor(*, repeat: int) -> dict[str, Any]:
@@ -235,6 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of Tableau files")
     parser.add_argument("--repeat", type=int, default=15, help="cold runs per command")
     parser.add_argument("--corpus-repeat", type=int, default=5, help="whole-corpus runs")
+    parser.add_argument(
+        "--sweep-repeat", type=int, default=3, help="cold runs per corpus .twbx (0: no sweep)"
+    )
     parser.add_argument("--no-peer", action="store_true", help="measure without py-tbparse")
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
     args = parser.parse_args(argv)
@@ -245,7 +289,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         peer = None if args.no_peer else env.ensure_env()
         figures = measure(
-            args.corpus.resolve(), peer, repeat=args.repeat, corpus_repeat=args.corpus_repeat
+            args.corpus.resolve(),
+            peer,
+            repeat=args.repeat,
+            corpus_repeat=args.corpus_repeat,
+            sweep_repeat=args.sweep_repeat,
         )
     except RuntimeError as error:
         logger.error("%s", error)

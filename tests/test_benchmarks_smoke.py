@@ -48,6 +48,22 @@ def test_write_docs_replaces_only_its_own_section(tmp_path: Path) -> None:
     assert docs.read_text(encoding="utf-8") == f"# Benchmarks\n\n{other}\n{section}"
 
 
+def test_the_corpus_sweep_is_split_by_extracts() -> None:
+    rows = [
+        {"file": "a.twbx", "extracts": 1, "ours": 0.20, "peer": 0.40},
+        {"file": "b.twbx", "extracts": 6, "ours": 0.30, "peer": 0.40},
+        {"file": "c.twbx", "extracts": 0, "ours": 0.12, "peer": 0.36},
+    ]
+    text = "\n".join(speed_report._sweep(rows))
+    assert "| with .hyper extracts | 2 | 0.62 | 0.50 – 0.75 | 1 |" in text
+    assert "| without | 1 | 0.33 | 0.33 – 0.33 | 1 |" in text
+    assert "| all | 3 | 0.50 | 0.33 – 0.75 | 2 |" in text
+    assert text.index("`b.twbx` 0.75×") < text.index("`a.twbx` 0.50×")
+    (verdict,) = speed_report._sweep_verdict(rows)
+    assert "median ratio is 0.50× (0.62× for those with extracts)" in verdict
+    assert speed_report._sweep([]) == []
+
+
 @pytest.fixture
 def one_file(tmp_path: Path) -> Path:
     """A folder holding one small corpus workbook."""

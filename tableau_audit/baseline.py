@@ -23,7 +23,6 @@ from reading the file; a damaged file is a :class:`~tableau_audit.errors.ConfigE
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -78,6 +77,8 @@ class Baseline:
 
 def item_hash(identity: str) -> str:
     """sha256 of an item's identity, shortened like finding fingerprints."""
+    import hashlib  # NOTE: loads OpenSSL; a scan without a baseline never needs it
+
     return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import enum
-import hashlib
 from collections.abc import Mapping
 from dataclasses import field
 from typing import TYPE_CHECKING
@@ -93,6 +92,8 @@ class Violation:
 
 def fingerprint(rule_id: str, artifact_identity: str, object_path: tuple[str, ...]) -> str:
     """Stable identity: no line numbers, no values, no message text."""
+    import hashlib  # NOTE: loads OpenSSL (~3 ms): only a run with a finding pays for it
+
     text = "\x1f".join((rule_id, artifact_identity, *object_path))
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 

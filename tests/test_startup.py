@@ -91,6 +91,24 @@ def test_importing_the_cli_loads_no_heavy_library_and_no_report_format() -> None
     }
 
 
+def test_the_console_entry_and_the_early_hyperd_start_load_nothing_of_the_audit() -> None:
+    """The early start must begin before the CLI's ~50 ms of imports, so it imports none of them."""
+    probe = (
+        "import json, sys\n"
+        "import tableau_audit.entry, tableau_audit.hyperd\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('tableau', 'click',"
+        " 'lxml', 'phonenumbers')))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
+    )
+    assert json.loads(done.stdout) == [
+        "tableau_audit",
+        "tableau_audit.entry",
+        "tableau_audit.hyperd",
+    ]
+
+
 def test_a_json_scan_of_a_twb_loads_only_the_json_format(tmp_path: Path) -> None:
     workbook = tmp_path / "orders.twb"
     workbook.write_text(_twb(("Region", "SSN"), used=("Region",)), encoding="utf-8")

@@ -5,18 +5,25 @@ that holds an extract then waits for the Hyper API import and hyperd's start (~5
 when it reads the extract. So the command line is glanced at first: when it scans a file that
 looks like it holds an extract (:func:`~tableau_audit.hyperd.may_hold_extract`), hyperd starts
 on a thread while the CLI imports (:func:`~tableau_audit.hyperd.start_early`). The glance is
-only a hint: click still parses everything, and a wrong guess costs time, never a result.
+only a hint: click still parses everything, and a wrong guess (or an early start that fails)
+costs time, never a result.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["main", "reads_extracts"]
 
+logger = logging.getLogger(__name__)
+
 _HELP = frozenset({"-h", "--help"})
+GLANCED_PATHS = 8
+"""At most this many paths are looked at (64 KB each at most): a pre-commit run may pass
+hundreds of files, and the guess must stay cheap."""
 
 
 def main() -> None:
@@ -24,7 +31,10 @@ def main() -> None:
     if reads_extracts(sys.argv[1:]):
         from tableau_audit.hyperd import start_early
 
-        start_early()
+        try:
+            start_early()
+        except Exception as error:  # an optimisation only: the run starts hyperd itself
+            logger.debug("starting hyperd early failed (%s)", type(error).__name__)
     from tableau_audit.cli import main as run_cli
 
     run_cli()
@@ -40,4 +50,5 @@ def reads_extracts(args: Sequence[str]) -> bool:
         return False
     from tableau_audit.hyperd import may_hold_extract
 
-    return any(may_hold_extract(Path(arg)) for arg in args[1:] if not arg.startswith("-"))
+    candidates = [arg for arg in args[1:] if not arg.startswith("-")][:GLANCED_PATHS]
+    return any(may_hold_extract(Path(arg)) for arg in candidates)

@@ -83,31 +83,39 @@ def stop_process(process: HyperProcess) -> None:
     """Terminate hyperd and reap it; never raises.
 
     NOTE: timeout 0 terminates at once (~3 ms instead of ~20 ms for a graceful close): hyperd
-    only ever holds read-only attachments of our own private copies.
+    only ever holds read-only attachments of our own private copies. ``shutdown`` releases the
+    process handle even when it raises (hyperd had already died).
     """
     try:
         process.shutdown(timeout_ms=0)
-    except Exception as error:  # it had already died; make sure it is released anyway
+    except Exception as error:
         logger.debug("hyperd shutdown failed (%s)", type(error).__name__)
-        try:
-            process.close()
-        except Exception as again:
-            logger.debug("hyperd close failed (%s)", type(again).__name__)
+
+
+_ENVIRONMENT_LOCK = threading.Lock()
+"""Serialises :func:`_temporary_environment`: two starts on two threads must not interleave
+their saves and restores, or the variables could stay pointed at a removed directory."""
 
 
 @contextmanager
 def _temporary_environment(**values: str) -> Iterator[None]:
-    """Set environment variables for a child process started inside the block only."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    """Set environment variables while a child process is started inside the block.
+
+    The environment is the process's: every thread sees the change while the block runs. The
+    caller settles what it reads from it first (``tempfile``'s directory: make_private_root),
+    and no other child process is started during a scan's hyperd start.
+    """
+    with _ENVIRONMENT_LOCK:
+        saved = {name: os.environ.get(name) for name in values}
+        os.environ.update(values)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 class EarlyStart:
@@ -124,7 +132,11 @@ class EarlyStart:
         self._thread = threading.Thread(
             target=self._start, name="tableau-audit-hyperd-early", daemon=True
         )
-        self._thread.start()
+        try:
+            self._thread.start()
+        except BaseException:
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
 
     def take(self) -> HyperProcess | None:
         """Wait for the start to end; the process (now the caller's), or None if it failed."""
@@ -132,11 +144,15 @@ class EarlyStart:
         process, self._process = self._process, None
         return process
 
-    def discard(self) -> None:
-        """Stop the process unless it was taken, and remove the directory."""
+    def stop(self) -> None:
+        """Stop the process unless it was taken (the directory stays: its owner removes it)."""
         process = self.take()
         if process is not None:
             stop_process(process)
+
+    def discard(self) -> None:
+        """Stop the process unless it was taken, and remove the directory."""
+        self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _start(self) -> None:
@@ -151,13 +167,26 @@ _pending_lock = threading.Lock()
 
 
 def start_early() -> None:
-    """Start hyperd now, for the first session of the process to adopt (once per process)."""
+    """Start hyperd now, for the next session of the process to adopt.
+
+    Does nothing while a start is pending (started, not yet claimed). Whatever is still pending
+    at exit is stopped and its directory removed.
+    """
     global _pending
     with _pending_lock:
-        if _pending is not None:
-            return
-        _pending = EarlyStart()
-    atexit.register(_discard_unclaimed)
+        if _pending is None:
+            _pending = EarlyStart()
+
+
+def _discard_unclaimed() -> None:
+    early = claim_early_start()
+    if early is not None:
+        early.discard()
+
+
+# NOTE: registered at import, before any start can be pending: an interrupt between a start
+# and its registration would otherwise leave a started hyperd without its exit hook.
+atexit.register(_discard_unclaimed)
 
 
 def claim_early_start() -> EarlyStart | None:
@@ -166,12 +195,6 @@ def claim_early_start() -> EarlyStart | None:
     with _pending_lock:
         early, _pending = _pending, None
     return early
-
-
-def _discard_unclaimed() -> None:
-    early = claim_early_start()
-    if early is not None:
-        early.discard()
 
 
 def may_hold_extract(path: Path) -> bool:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from tableau_audit import hyperd
-from tableau_audit.entry import reads_extracts
+from tableau_audit.entry import GLANCED_PATHS, reads_extracts
 from tableau_audit.parsing import detect
 from tableau_audit.parsing.hyper import HyperSession
 from tests.hyperfactory import hyperd_children
@@ -36,7 +36,10 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("TMPDIR", str(folder))
     monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
     yield folder
-    assert hyperd.claim_early_start() is None  # no test leaves one pending
+    leaked = hyperd.claim_early_start()
+    if leaked is not None:
+        leaked.discard()
+    assert leaked is None  # no test leaves one pending
 
 
 def test_magic_numbers_are_those_of_the_format_detection() -> None:
@@ -63,6 +66,27 @@ def test_reads_extracts_only_for_a_scan_of_a_file_with_an_extract(
     assert not reads_extracts(["scan", str(generated_samples / "raw_data_packed.twbx")])
     assert not reads_extracts(["scan", str(generated_samples)])  # folders are not walked
     assert not reads_extracts(["scan", str(tmp_path / "absent.twbx")])
+
+
+def test_the_glance_looks_at_the_first_paths_only(generated_samples: Path) -> None:
+    plain = [str(generated_samples / "credentials.twb")] * GLANCED_PATHS
+    twbx = str(generated_samples / "clean_sales.twbx")
+    assert reads_extracts(["scan", *plain[1:], twbx])
+    assert not reads_extracts(["scan", *plain, twbx])
+
+
+@pytest.mark.hyper
+def test_a_failed_early_start_costs_nothing_but_time(
+    private_tmp: Path, generated_samples: Path
+) -> None:
+    refused = "def announced():\n    raise PermissionError('no temporary directory')\n"
+    twbx = str(generated_samples / "clean_sales.twbx")
+    done = _console(["scan", twbx, "--format", "json"], private_tmp, start_early=refused)
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+    (item,) = json.loads(done.stdout)["workbooks"]
+    assert any(column["in_extract"] for column in item["columns"])  # hyperd started anyway
+    assert list(private_tmp.iterdir()) == []
 
 
 def test_may_hold_extract_reads_only_the_end_of_a_zip(tmp_path: Path) -> None:
@@ -95,7 +119,7 @@ def test_the_first_session_adopts_the_early_start(
     monkeypatch.setattr(HyperSession, "_start_process", no_second_start)
     starts = HyperSession.total_starts()
     hyperd.start_early()
-    hyperd.start_early()  # once per process
+    hyperd.start_early()  # nothing more while one is pending
     with HyperSession() as session:
         inventory = session.inventory(generated_samples / "people.hyper", label="people")
         assert inventory.error is None
@@ -130,10 +154,24 @@ def test_an_early_start_nobody_used_is_stopped(private_tmp: Path) -> None:
     assert list(private_tmp.iterdir()) == []
 
 
-def _console(args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
-    """The console script's entry point in a fresh interpreter, with its own TMPDIR."""
+ANNOUNCED = "def announced():\n    print('started early', file=sys.stderr)\n    start()\n"
+"""The child's stand-in for ``hyperd.start_early`` (``start`` is the real one)."""
+
+
+def _console(
+    args: list[str], tmp: Path, *, start_early: str = ANNOUNCED
+) -> subprocess.CompletedProcess[str]:
+    """The console script's entry point in a fresh interpreter, with its own TMPDIR.
+
+    ``start_early`` defines ``announced()``, run instead of ``hyperd.start_early``: by default
+    it says ``started early`` on stderr, then starts hyperd early.
+    """
     code = (
         f"import sys; sys.argv = ['tableau-audit', *{args!r}]\n"
+        "from tableau_audit import hyperd\n"
+        "start = hyperd.start_early\n"
+        f"{start_early}"
+        "hyperd.start_early = announced\n"
         "from tableau_audit.entry import main\n"
         "main()"
     )
@@ -156,6 +194,7 @@ def test_console_scan_with_an_early_start_leaves_nothing_behind(
     twbx = str(generated_samples / "clean_sales.twbx")
     done = _console(["scan", twbx, "--format", "json", "--fail-on", "critical"], private_tmp)
     assert done.returncode == 0, done.stderr
+    assert "started early" in done.stderr
     (item,) = json.loads(done.stdout)["workbooks"]
     assert any(column["in_extract"] for column in item["columns"])
     assert list(private_tmp.iterdir()) == []
@@ -163,5 +202,6 @@ def test_console_scan_with_an_early_start_leaves_nothing_behind(
     # Started early, never claimed: the command fails on its options before any audit.
     done = _console(["scan", twbx, "--fail-on", "nope"], private_tmp)
     assert done.returncode == 2
+    assert "started early" in done.stderr
     assert "nope" in done.stderr
     assert list(private_tmp.iterdir()) == []

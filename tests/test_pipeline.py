@@ -239,6 +239,22 @@ def test_hyperd_is_stopped_once_the_last_file_is_read_before_it_is_audited(
     assert hyperd_children() == before
 
 
+def test_a_background_stop_that_cannot_start_leaves_the_stop_to_the_end(
+    generated_samples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_thread(self: HyperSession) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(HyperSession, "close_soon", no_thread)
+    before = hyperd_children()
+    result = audit([generated_samples / "clean_sales.twbx"], _config())
+    assert [item.source for item in result.items] == [
+        display_path(generated_samples / "clean_sales.twbx")
+    ]
+    assert result.complete
+    assert hyperd_children() == before
+
+
 # -- hyperd's background start and immediate stop ---------------------------------------------
 
 

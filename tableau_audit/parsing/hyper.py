@@ -325,7 +325,7 @@ class HyperSession:
             starter.join()  # a start in progress must finish before the process can be stopped
         early, self._early = self._early, None
         if early is not None:
-            early.discard()  # never used: stop it (its directory is ours and goes below too)
+            early.stop()  # never used; its directory is our root, removed below
         with self._lock:
             self._drop_process()
         root, self._root = self._root, None
@@ -504,8 +504,9 @@ class HyperSession:
             return self._running
         if self._start_error is not None:
             raise ReadFailure(self._start_error)
-        early, self._early = self._early, None
-        process = early.take() if early is not None else None
+        # NOTE: cleared only once taken: interrupted while waiting for it, close() still stops it
+        process = self._early.take() if self._early is not None else None
+        self._early = None
         if process is None:
             process = self._start_process()
         self._process, self._running = process, _Hyperd(endpoint=process.endpoint)

@@ -268,7 +268,7 @@ def _run_cli(url: str, concurrency: int, out: Path) -> tuple[float, float, int]:
 def audit_only(concurrency: int) -> int:
     """``--probe``: the engine on the site named by the environment, no report (a child)."""
     from tableau_audit.config import AuditConfig
-    from tableau_audit.engine import audit_server
+    from tableau_audit.engine_server import audit_server
     from tableau_audit.sources.server import Credentials, ServerSettings, ServerSource
 
     credentials = Credentials(method="pat", name=TOKEN_NAME, secret=TOKEN_SECRET)

@@ -164,7 +164,7 @@ def server(
     targets = report_targets(fmt, output)
     setup_logging(verbose)
     with cli_errors():
-        from tableau_audit.engine import audit_server
+        from tableau_audit.engine_server import audit_server
         from tableau_audit.sources.server import ServerSource
 
         config = load_run_config(config_path, sample_size=sample_size, fail_on=fail_on)

@@ -1,12 +1,13 @@
-"""The one orchestrator: inputs → model → usage, classification → rules → findings → result.
+"""The orchestrator: inputs → model → usage, classification → rules → findings → result.
 
-Everything here is deterministic: items, findings and skipped inputs are sorted, fingerprints are
-stable, and no clock appears in the result. One bad input never stops the audit of the others.
+:func:`audit` audits local files; :func:`audit_workbook` is the one path every item takes, local
+or published (a site's orchestration is in :mod:`tableau_audit.engine_server`). Everything here
+is deterministic: items, findings and skipped inputs are sorted, fingerprints are stable, and
+no clock appears in the result. One bad input never stops the audit of the others.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import functools
 import logging
@@ -40,11 +41,11 @@ from tableau_audit.findings import (
     Violation,
     fingerprint,
 )
-from tableau_audit.model import ArtifactKind, ServerItem, SiteSnapshot, Workbook
+from tableau_audit.model import SiteSnapshot, Workbook
 from tableau_audit.parsing import ExtractSamples, HyperReader, LoadedItem, load_item
 from tableau_audit.parsing.hyper import HyperSession
 from tableau_audit.parsing.read_ahead import ReadAhead
-from tableau_audit.permissions import EffectiveAccess, SiteIndex, effective_access, site_index
+from tableau_audit.permissions import EffectiveAccess, SiteIndex, effective_access
 from tableau_audit.risk import UNASSESSED, with_risk
 from tableau_audit.rules import ALL_RULES, RULES_BY_ID, Rule, RuleContext
 from tableau_audit.rules.data import data_ships
@@ -53,12 +54,9 @@ from tableau_audit.suppressions import apply_suppressions, describe_expired
 from tableau_audit.usage import DatasourceUsage, compute_usage
 
 if TYPE_CHECKING:
-    # NOTE: imported inside the functions that need them at run time, so that a local `scan`
-    # does not load them: the server path's modules (issue 4) and the value validators.
-    # (permissions is not among them: the rules import it anyway.)
+    # NOTE: imported inside the function that needs it at run time, so that a scan without
+    # extracts does not load the value validators.
     from tableau_audit.classify.values import ValueEvidence
-    from tableau_audit.sources.cache import ContentCache, UnchangedItem
-    from tableau_audit.sources.interface import FetchedItem, PublishedContentSource
 
 logger = logging.getLogger(__name__)
 
@@ -127,20 +125,20 @@ def _audit_file(
 ) -> ItemReport | Skipped:
     size = config.policy.sample_size
     read = functools.partial(load_item, path, display=source, hyper=hyper, sample_size=size)
-    loaded = _guarded_read(source, config, read)
+    loaded = guarded_read(source, config, read)
     if after_read is not None:
         after_read()
     if isinstance(loaded, Skipped):
         return loaded
     # NOTE: the samples are dropped when this frame returns: only classifications survive.
-    return _guarded_audit(
+    return guarded_audit(
         source,
         config,
         lambda: audit_workbook(loaded.workbook, config, rules=rules, samples=loaded.samples),
     )
 
 
-def _guarded_read(
+def guarded_read(
     source: str, config: AuditConfig, read: Callable[[], LoadedItem]
 ) -> LoadedItem | Skipped:
     """``read()``, or the item skipped: a bad input, or a parser bug, must not stop the run."""
@@ -153,7 +151,7 @@ def _guarded_read(
         return skip_input(source, f"internal error while reading ({type(error).__name__})", config)
 
 
-def _guarded_audit(
+def guarded_audit(
     source: str, config: AuditConfig, audit: Callable[[], ItemReport]
 ) -> ItemReport | Skipped:
     """``audit()``, or the item skipped: one item's internal error must not stop the run."""
@@ -401,142 +399,3 @@ def column_reports(workbook: Workbook, ctx: RuleContext) -> tuple[ColumnReport, 
                 )
             )
     return tuple(reports)
-
-
-# --- Tableau Server / Cloud (issue 4) ---------------------------------------------------------
-
-
-def audit_server(
-    source: PublishedContentSource,
-    config: AuditConfig,
-    *,
-    rules: Sequence[Rule] = ALL_RULES,
-    cache: ContentCache | None = None,
-) -> AuditResult:
-    """Audit a site: its published data sources first, then its workbooks.
-
-    Each item's report is built as soon as it is downloaded, and neither its file nor its
-    ``Workbook`` is kept afterwards, so memory stays flat in the number of items. A data
-    source's audit is reduced to its confidential columns and handed to the workbooks that
-    read it (TA250: the columns and the extract of a published data source live there, not in
-    the workbook). Items the server would not hand out become TA901 and an incomplete result.
-
-    With a ``cache`` (``--history``, issue 6) each freshly analysed item is stored, and an
-    :class:`UnchangedItem` is audited on its stored analysis without a download.
-    """
-    from tableau_audit.exposure import published_source_audit
-    from tableau_audit.sources.cache import UnchangedItem
-    from tableau_audit.sources.interface import FetchFailure
-
-    site = source.snapshot()
-    index = site_index(site)  # user classes and memberships: once per run, not per item
-    items: list[ItemReport] = []
-    skipped: list[Skipped] = []
-    published: dict[str, PublishedSourceAudit] = {}
-    complete = True
-    with HyperSession() as hyper:
-        for fetched in source.items():
-            if isinstance(fetched, FetchFailure):
-                complete = False
-                skipped.append(skip_input(fetched.source, fetched.reason, config))
-                continue
-            if isinstance(fetched, UnchangedItem):
-                context = (site, index, published, config, rules)
-                outcome = _audit_stored(fetched, *context, cache=cache)
-                complete = complete and not isinstance(outcome, Skipped)
-            else:
-                outcome = _audit_published(
-                    fetched, site, index, published, config, rules, hyper, cache=cache
-                )
-            if isinstance(outcome, Skipped):
-                skipped.append(outcome)
-                continue
-            items.append(outcome)
-            if fetched.item.kind is ArtifactKind.DATASOURCE:
-                tier = config.policy.confidential_min_tier
-                published[fetched.item.id] = published_source_audit(outcome, fetched.item, tier)
-    return build_result(items, skipped, rules, config, complete=complete)
-
-
-def as_published(workbook: Workbook, item: ServerItem) -> Workbook:
-    """The parsed (or stored) item, named and identified as the server knows it."""
-    return dataclasses.replace(
-        workbook,
-        source=item.url,
-        name=item.name or workbook.name,
-        project=item.project_name,
-        item_id=item.id,
-        server=item,
-    )
-
-
-def _audit_published(
-    fetched: FetchedItem,
-    site: SiteSnapshot,
-    index: SiteIndex,
-    published: Mapping[str, PublishedSourceAudit],
-    config: AuditConfig,
-    rules: Sequence[Rule],
-    hyper: HyperSession,
-    *,
-    cache: ContentCache | None = None,
-) -> ItemReport | Skipped:
-    item = fetched.item
-    size = config.policy.sample_size
-    read = functools.partial(
-        load_item, fetched.content, display=item.url, hyper=hyper, sample_size=size
-    )
-    loaded = _guarded_read(item.url, config, read)
-    if isinstance(loaded, Skipped):
-        return loaded
-    workbook = as_published(loaded.workbook, item)
-
-    def classify_and_audit() -> ItemReport:
-        # NOTE: classified here, not in audit_workbook, so that the history can keep the
-        # verdicts (counts and masked exemplars); the samples are dropped with this frame.
-        found = classify_columns(workbook, config, loaded.samples)
-        if cache is not None:
-            from tableau_audit.sources.cache import StoredAnalysis
-
-            cache.store(item, StoredAnalysis(workbook=workbook, classifications=found))
-        return audit_workbook(
-            workbook,
-            config,
-            rules=rules,
-            site=site,
-            published=published,
-            index=index,
-            classifications=found,
-        )
-
-    return _guarded_audit(item.url, config, classify_and_audit)
-
-
-def _audit_stored(
-    unchanged: UnchangedItem,
-    site: SiteSnapshot,
-    index: SiteIndex,
-    published: Mapping[str, PublishedSourceAudit],
-    config: AuditConfig,
-    rules: Sequence[Rule],
-    *,
-    cache: ContentCache | None,
-) -> ItemReport | Skipped:
-    """Re-evaluate the rules of an unchanged item on its stored analysis (no download)."""
-    item = unchanged.item
-    stored = cache.load(item) if cache is not None else None
-    if stored is None:
-        reason = "its stored analysis could not be read (it is downloaded on the next run)"
-        return skip_input(item.url, reason, config)
-    workbook = as_published(stored.workbook, item)
-    audit = functools.partial(
-        audit_workbook,
-        workbook,
-        config,
-        rules=rules,
-        site=site,
-        published=published,
-        index=index,
-        classifications=stored.classifications,
-    )
-    return _guarded_audit(item.url, config, audit)

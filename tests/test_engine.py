@@ -101,12 +101,13 @@ class _StoredSite:
 def test_an_internal_error_on_an_unchanged_item_skips_only_that_item(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    import tableau_audit.engine as engine
+    import tableau_audit.engine_server as engine_server
 
-    monkeypatch.setattr(engine, "audit_workbook", _failing_for("TA101_fail_unused_ssn_email"))
+    failing = _failing_for("TA101_fail_unused_ssn_email")
+    monkeypatch.setattr(engine_server, "audit_workbook", failing)
     site = _StoredSite()
     with caplog.at_level("DEBUG", logger="tableau_audit"):
-        result = engine.audit_server(site, AuditConfig(), cache=site)  # type: ignore[arg-type]
+        result = engine_server.audit_server(site, AuditConfig(), cache=site)  # type: ignore[arg-type]
     assert [s.source for s in result.skipped] == ["http://x/TA101_fail_unused_ssn_email"]
     assert result.skipped[0].reason == "internal error while auditing (ValueError)"
     assert [item.source for item in result.items] == ["http://x/TA303_pass_no_secret"]

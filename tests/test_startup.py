@@ -37,6 +37,7 @@ SERVER_ONLY = (
     "tableau_audit.changes",
     "tableau_audit.cli_history",
     "tableau_audit.cli_server",
+    "tableau_audit.engine_server",
     "tableau_audit.exposure",
     "tableau_audit.history",
     "tableau_audit.history_store",

@@ -1,6 +1,6 @@
 """What the engine needs from a source of published content (Tableau Server / Cloud).
 
-The engine (``engine.audit_server``) reads a site snapshot once, then one fetched item at a
+The engine (``engine_server.audit_server``) reads a site snapshot once, then one fetched item at a
 time, in order: published data sources first, then workbooks, so that a workbook's audit can
 link to the audits of the data sources it reads. The source owns the downloaded files: each
 lives in a private temporary directory and is removed once the next item is requested (and

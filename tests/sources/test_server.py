@@ -1,4 +1,4 @@
-"""``sources/server.py`` + ``engine.audit_server`` against the REST simulator (real TSC 0.42).
+"""``sources/server.py`` + ``engine_server.audit_server`` against the REST simulator (TSC 0.42).
 
 Each test starts its own simulator on 127.0.0.1, so faults never leak between tests. The site
 (``tests/sources/server_site.py``) has one item per acceptance situation of issue 4; the
@@ -18,7 +18,7 @@ import pytest
 
 from fixtures.tableau_server import SimulatedServer, encode_jwt, site_from_dict
 from tableau_audit.config import AuditConfig
-from tableau_audit.engine import audit_server
+from tableau_audit.engine_server import audit_server
 from tableau_audit.errors import AuthenticationError, SourceError
 from tableau_audit.findings import AuditResult, ItemReport
 from tableau_audit.sources.retry import RetryPolicy

@@ -1,0 +1,171 @@
+"""The orchestrator of a Tableau Server / Cloud site audit (issue 4), over :mod:`.engine`.
+
+Published data sources first, then workbooks, each downloaded, read and audited through the
+same :func:`~tableau_audit.engine.audit_workbook` as a local file, with the site's effective
+permissions. A local ``scan`` never imports this module.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from tableau_audit.config import AuditConfig
+from tableau_audit.engine import (
+    audit_workbook,
+    build_result,
+    classify_columns,
+    guarded_audit,
+    guarded_read,
+    skip_input,
+)
+from tableau_audit.findings import AuditResult, ItemReport, PublishedSourceAudit, Skipped
+from tableau_audit.model import ArtifactKind, ServerItem, SiteSnapshot, Workbook
+from tableau_audit.parsing import load_item
+from tableau_audit.parsing.hyper import HyperSession
+from tableau_audit.permissions import SiteIndex, site_index
+from tableau_audit.rules import ALL_RULES, Rule
+
+if TYPE_CHECKING:
+    from tableau_audit.sources.cache import ContentCache, UnchangedItem
+    from tableau_audit.sources.interface import FetchedItem, PublishedContentSource
+
+__all__ = ["as_published", "audit_server"]
+
+
+def audit_server(
+    source: PublishedContentSource,
+    config: AuditConfig,
+    *,
+    rules: Sequence[Rule] = ALL_RULES,
+    cache: ContentCache | None = None,
+) -> AuditResult:
+    """Audit a site: its published data sources first, then its workbooks.
+
+    Each item's report is built as soon as it is downloaded, and neither its file nor its
+    ``Workbook`` is kept afterwards, so memory stays flat in the number of items. A data
+    source's audit is reduced to its confidential columns and handed to the workbooks that
+    read it (TA250: the columns and the extract of a published data source live there, not in
+    the workbook). Items the server would not hand out become TA901 and an incomplete result.
+
+    With a ``cache`` (``--history``, issue 6) each freshly analysed item is stored, and an
+    :class:`UnchangedItem` is audited on its stored analysis without a download.
+    """
+    from tableau_audit.exposure import published_source_audit
+    from tableau_audit.sources.cache import UnchangedItem
+    from tableau_audit.sources.interface import FetchFailure
+
+    site = source.snapshot()
+    index = site_index(site)  # user classes and memberships: once per run, not per item
+    items: list[ItemReport] = []
+    skipped: list[Skipped] = []
+    published: dict[str, PublishedSourceAudit] = {}
+    complete = True
+    with HyperSession() as hyper:
+        for fetched in source.items():
+            if isinstance(fetched, FetchFailure):
+                complete = False
+                skipped.append(skip_input(fetched.source, fetched.reason, config))
+                continue
+            if isinstance(fetched, UnchangedItem):
+                context = (site, index, published, config, rules)
+                outcome = _audit_stored(fetched, *context, cache=cache)
+                complete = complete and not isinstance(outcome, Skipped)
+            else:
+                outcome = _audit_published(
+                    fetched, site, index, published, config, rules, hyper, cache=cache
+                )
+            if isinstance(outcome, Skipped):
+                skipped.append(outcome)
+                continue
+            items.append(outcome)
+            if fetched.item.kind is ArtifactKind.DATASOURCE:
+                tier = config.policy.confidential_min_tier
+                published[fetched.item.id] = published_source_audit(outcome, fetched.item, tier)
+    return build_result(items, skipped, rules, config, complete=complete)
+
+
+def as_published(workbook: Workbook, item: ServerItem) -> Workbook:
+    """The parsed (or stored) item, named and identified as the server knows it."""
+    return dataclasses.replace(
+        workbook,
+        source=item.url,
+        name=item.name or workbook.name,
+        project=item.project_name,
+        item_id=item.id,
+        server=item,
+    )
+
+
+def _audit_published(
+    fetched: FetchedItem,
+    site: SiteSnapshot,
+    index: SiteIndex,
+    published: Mapping[str, PublishedSourceAudit],
+    config: AuditConfig,
+    rules: Sequence[Rule],
+    hyper: HyperSession,
+    *,
+    cache: ContentCache | None = None,
+) -> ItemReport | Skipped:
+    item = fetched.item
+    size = config.policy.sample_size
+    read = functools.partial(
+        load_item, fetched.content, display=item.url, hyper=hyper, sample_size=size
+    )
+    loaded = guarded_read(item.url, config, read)
+    if isinstance(loaded, Skipped):
+        return loaded
+    workbook = as_published(loaded.workbook, item)
+
+    def classify_and_audit() -> ItemReport:
+        # NOTE: classified here, not in audit_workbook, so that the history can keep the
+        # verdicts (counts and masked exemplars); the samples are dropped with this frame.
+        found = classify_columns(workbook, config, loaded.samples)
+        if cache is not None:
+            from tableau_audit.sources.cache import StoredAnalysis
+
+            cache.store(item, StoredAnalysis(workbook=workbook, classifications=found))
+        return audit_workbook(
+            workbook,
+            config,
+            rules=rules,
+            site=site,
+            published=published,
+            index=index,
+            classifications=found,
+        )
+
+    return guarded_audit(item.url, config, classify_and_audit)
+
+
+def _audit_stored(
+    unchanged: UnchangedItem,
+    site: SiteSnapshot,
+    index: SiteIndex,
+    published: Mapping[str, PublishedSourceAudit],
+    config: AuditConfig,
+    rules: Sequence[Rule],
+    *,
+    cache: ContentCache | None,
+) -> ItemReport | Skipped:
+    """Re-evaluate the rules of an unchanged item on its stored analysis (no download)."""
+    item = unchanged.item
+    stored = cache.load(item) if cache is not None else None
+    if stored is None:
+        reason = "its stored analysis could not be read (it is downloaded on the next run)"
+        return skip_input(item.url, reason, config)
+    workbook = as_published(stored.workbook, item)
+    audit = functools.partial(
+        audit_workbook,
+        workbook,
+        config,
+        rules=rules,
+        site=site,
+        published=published,
+        index=index,
+        classifications=stored.classifications,
+    )
+    return guarded_audit(item.url, config, audit)

@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from tableau_audit.classify.types import ColumnClassification
 from tableau_audit.config import AuditConfig
 from tableau_audit.engine import (
     audit_workbook,
@@ -53,15 +54,12 @@ def audit_server(
     With a ``cache`` (``--history``, issue 6) each freshly analysed item is stored, and an
     :class:`UnchangedItem` is audited on its stored analysis without a download.
     """
-    from tableau_audit.exposure import published_source_audit
     from tableau_audit.sources.cache import UnchangedItem
     from tableau_audit.sources.interface import FetchFailure
 
-    site = source.snapshot()
-    index = site_index(site)  # user classes and memberships: once per run, not per item
+    run = _SiteRun(source.snapshot(), config, rules, cache)
     items: list[ItemReport] = []
     skipped: list[Skipped] = []
-    published: dict[str, PublishedSourceAudit] = {}
     complete = True
     with HyperSession() as hyper:
         for fetched in source.items():
@@ -70,20 +68,15 @@ def audit_server(
                 skipped.append(skip_input(fetched.source, fetched.reason, config))
                 continue
             if isinstance(fetched, UnchangedItem):
-                context = (site, index, published, config, rules)
-                outcome = _audit_stored(fetched, *context, cache=cache)
+                outcome = run.audit_stored(fetched)
                 complete = complete and not isinstance(outcome, Skipped)
             else:
-                outcome = _audit_published(
-                    fetched, site, index, published, config, rules, hyper, cache=cache
-                )
+                outcome = run.audit_downloaded(fetched, hyper)
             if isinstance(outcome, Skipped):
                 skipped.append(outcome)
                 continue
             items.append(outcome)
-            if fetched.item.kind is ArtifactKind.DATASOURCE:
-                tier = config.policy.confidential_min_tier
-                published[fetched.item.id] = published_source_audit(outcome, fetched.item, tier)
+            run.remember(fetched.item, outcome)
     return build_result(items, skipped, rules, config, complete=complete)
 
 
@@ -99,73 +92,76 @@ def as_published(workbook: Workbook, item: ServerItem) -> Workbook:
     )
 
 
-def _audit_published(
-    fetched: FetchedItem,
-    site: SiteSnapshot,
-    index: SiteIndex,
-    published: Mapping[str, PublishedSourceAudit],
-    config: AuditConfig,
-    rules: Sequence[Rule],
-    hyper: HyperSession,
-    *,
-    cache: ContentCache | None = None,
-) -> ItemReport | Skipped:
-    item = fetched.item
-    size = config.policy.sample_size
-    read = functools.partial(
-        load_item, fetched.content, display=item.url, hyper=hyper, sample_size=size
-    )
-    loaded = guarded_read(item.url, config, read)
-    if isinstance(loaded, Skipped):
-        return loaded
-    workbook = as_published(loaded.workbook, item)
+class _SiteRun:
+    """What every item of one site audit is audited against: the site's snapshot and index,
+    and the published data sources audited so far (TA250 reads them for the workbooks)."""
 
-    def classify_and_audit() -> ItemReport:
-        # NOTE: classified here, not in audit_workbook, so that the history can keep the
-        # verdicts (counts and masked exemplars); the samples are dropped with this frame.
-        found = classify_columns(workbook, config, loaded.samples)
-        if cache is not None:
-            from tableau_audit.sources.cache import StoredAnalysis
+    def __init__(
+        self,
+        site: SiteSnapshot,
+        config: AuditConfig,
+        rules: Sequence[Rule],
+        cache: ContentCache | None,
+    ) -> None:
+        self.site = site
+        self.index: SiteIndex = site_index(site)  # user classes and memberships: once per run
+        self.config = config
+        self.rules = rules
+        self.cache = cache
+        self.published: dict[str, PublishedSourceAudit] = {}
 
-            cache.store(item, StoredAnalysis(workbook=workbook, classifications=found))
+    def audit_downloaded(self, fetched: FetchedItem, hyper: HyperSession) -> ItemReport | Skipped:
+        """Read a downloaded item, classify it (stored for the history) and audit it."""
+        item, config = fetched.item, self.config
+        size = config.policy.sample_size
+        read = functools.partial(
+            load_item, fetched.content, display=item.url, hyper=hyper, sample_size=size
+        )
+        loaded = guarded_read(item.url, config, read)
+        if isinstance(loaded, Skipped):
+            return loaded
+        workbook = as_published(loaded.workbook, item)
+
+        def classify_and_audit() -> ItemReport:
+            # NOTE: classified here, not in audit_workbook, so that the history can keep the
+            # verdicts (counts and masked exemplars); the samples are dropped with this frame.
+            found = classify_columns(workbook, config, loaded.samples)
+            if self.cache is not None:
+                from tableau_audit.sources.cache import StoredAnalysis
+
+                self.cache.store(item, StoredAnalysis(workbook=workbook, classifications=found))
+            return self._audit(workbook, found)
+
+        return guarded_audit(item.url, config, classify_and_audit)
+
+    def audit_stored(self, unchanged: UnchangedItem) -> ItemReport | Skipped:
+        """Re-evaluate the rules of an unchanged item on its stored analysis (no download)."""
+        item = unchanged.item
+        stored = self.cache.load(item) if self.cache is not None else None
+        if stored is None:
+            reason = "its stored analysis could not be read (it is downloaded on the next run)"
+            return skip_input(item.url, reason, self.config)
+        workbook = as_published(stored.workbook, item)
+        audit = functools.partial(self._audit, workbook, stored.classifications)
+        return guarded_audit(item.url, self.config, audit)
+
+    def remember(self, item: ServerItem, report: ItemReport) -> None:
+        """Keep a published data source's confidential columns for the workbooks that read it."""
+        if item.kind is ArtifactKind.DATASOURCE:
+            from tableau_audit.exposure import published_source_audit
+
+            tier = self.config.policy.confidential_min_tier
+            self.published[item.id] = published_source_audit(report, item, tier)
+
+    def _audit(
+        self, workbook: Workbook, classifications: Mapping[tuple[str, str], ColumnClassification]
+    ) -> ItemReport:
         return audit_workbook(
             workbook,
-            config,
-            rules=rules,
-            site=site,
-            published=published,
-            index=index,
-            classifications=found,
+            self.config,
+            rules=self.rules,
+            site=self.site,
+            published=self.published,
+            index=self.index,
+            classifications=classifications,
         )
-
-    return guarded_audit(item.url, config, classify_and_audit)
-
-
-def _audit_stored(
-    unchanged: UnchangedItem,
-    site: SiteSnapshot,
-    index: SiteIndex,
-    published: Mapping[str, PublishedSourceAudit],
-    config: AuditConfig,
-    rules: Sequence[Rule],
-    *,
-    cache: ContentCache | None,
-) -> ItemReport | Skipped:
-    """Re-evaluate the rules of an unchanged item on its stored analysis (no download)."""
-    item = unchanged.item
-    stored = cache.load(item) if cache is not None else None
-    if stored is None:
-        reason = "its stored analysis could not be read (it is downloaded on the next run)"
-        return skip_input(item.url, reason, config)
-    workbook = as_published(stored.workbook, item)
-    audit = functools.partial(
-        audit_workbook,
-        workbook,
-        config,
-        rules=rules,
-        site=site,
-        published=published,
-        index=index,
-        classifications=stored.classifications,
-    )
-    return guarded_audit(item.url, config, audit)

@@ -70,16 +70,21 @@ def _loaded_after(code: str) -> dict[str, list[str]]:
         "print(json.dumps({'heavy': heavy, 'reports': reports, 'server': server,"
         " 'values': values}))\n"
     )
+    loaded: dict[str, list[str]] = json.loads(_last_line(probe))
+    return loaded
+
+
+def _last_line(code: str) -> str:
+    """Run ``code`` in a fresh interpreter (from the repository); the last line it printed."""
     done = subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, "-c", code],
         capture_output=True,
         text=True,
         check=True,
         cwd=REPO,
         timeout=120,
     )
-    loaded: dict[str, list[str]] = json.loads(done.stdout.splitlines()[-1])
-    return loaded
+    return done.stdout.splitlines()[-1]
 
 
 def test_importing_the_cli_loads_no_heavy_library_and_no_report_format() -> None:
@@ -100,10 +105,7 @@ def test_the_console_entry_and_the_early_hyperd_start_load_nothing_of_the_audit(
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('tableau', 'click',"
         " 'lxml', 'phonenumbers')))))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=REPO
-    )
-    assert json.loads(done.stdout) == [
+    assert json.loads(_last_line(probe)) == [
         "tableau_audit",
         "tableau_audit.entry",
         "tableau_audit.hyperd",

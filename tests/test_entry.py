@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tableau_audit import hyperd
+from tableau_audit import entry, hyperd
 from tableau_audit.entry import GLANCED_PATHS, reads_extracts
 from tableau_audit.parsing import detect
 from tableau_audit.parsing.hyper import HyperSession
@@ -172,6 +172,8 @@ def _console(
         "start = hyperd.start_early\n"
         f"{start_early}"
         "hyperd.start_early = announced\n"
+        "import atexit, gc\n"
+        "atexit.register(lambda: print('gc threshold', gc.get_threshold()[0], file=sys.stderr))\n"
         "from tableau_audit.entry import main\n"
         "main()"
     )
@@ -195,6 +197,7 @@ def test_console_scan_with_an_early_start_leaves_nothing_behind(
     done = _console(["scan", twbx, "--format", "json", "--fail-on", "critical"], private_tmp)
     assert done.returncode == 0, done.stderr
     assert "started early" in done.stderr
+    assert f"gc threshold {entry.GC_YOUNGEST_THRESHOLD}" in done.stderr
     (item,) = json.loads(done.stdout)["workbooks"]
     assert any(column["in_extract"] for column in item["columns"])
     assert list(private_tmp.iterdir()) == []

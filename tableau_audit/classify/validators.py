@@ -148,12 +148,21 @@ def phone(value: str, region: str) -> bool | None:
     Bare digit strings (``4155552671``) return False: they are valid numbers but weak evidence,
     because any 10-digit id looks the same (DataFog #158).
     """
-    if _PHONE_CHARS_RE.fullmatch(value) is None or _DATE_LIKE_RE.fullmatch(value) is not None:
+    if value.isdecimal():
+        # NOTE: bare digits (ids, amounts: most of what reaches here) cannot fail the pattern,
+        # date and IPv4 checks below, whose answers they would only cost (~1 µs a value).
+        # isdecimal, not isdigit: exactly the characters the patterns' \d accepts.
+        if not 7 <= len(value) <= 15 or _ssn_parts(value) is not None:
+            return None
+    elif _PHONE_CHARS_RE.fullmatch(value) is None or _DATE_LIKE_RE.fullmatch(value) is not None:
         return None
-    digit_count = sum(map(str.isdigit, value))
-    if not 7 <= digit_count <= 15 or _ssn_parts(value) is not None:
-        return None
-    if _IPV4_RE.fullmatch(value) is not None or not phone_gate.may_be_valid(value, region):
+    else:
+        digit_count = sum(map(str.isdigit, value))
+        if not 7 <= digit_count <= 15 or _ssn_parts(value) is not None:
+            return None
+        if _IPV4_RE.fullmatch(value) is not None:
+            return None
+    if not phone_gate.may_be_valid(value, region):
         return None
     # NOTE: imported on first use: phonenumbers' metadata costs ~15 ms at startup, and most
     # runs never validate a phone number (issue 2's cold-start benchmark).

@@ -135,3 +135,20 @@ def test_prepare_builds_the_region_check_but_not_the_type_patterns() -> None:
     assert phone_gate._compile.cache_info().currsize == 0
     assert may_be_valid("202-555-0143", "US") is True
     assert phone_gate._compile.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "123456",  # too short
+        "2025550143",
+        "202555014300000",  # 15 digits
+        "2025550143000000",  # 16
+        "078051120",  # SSN-shaped 9 digits
+        "٢٠٢٥٥٥٠١٤٣",  # Arabic-Indic digits: \d and isdecimal agree
+        "2025550143²",  # a superscript is a digit to isdigit(), not to \d
+        "²⁰²⁵⁵⁵⁰¹⁴³",
+    ],
+)
+def test_bare_digit_shortcut_answers_as_the_full_checks(value: str) -> None:
+    assert validators.phone(value, "US") == reference_phone(value, "US")

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from tableau_audit.rules import ALL_RULES
+from tests.fresh_python import run_python
 
 ROOT = Path(__file__).resolve().parents[1]
 RULE_TESTS = ROOT / "tests" / "rules"
@@ -55,9 +56,6 @@ def test_rules_import_no_io_libraries() -> None:
 
 def test_pure_modules_load_no_io_library() -> None:
     """Rules, usage, permissions and classification are pure: importing them loads no I/O code."""
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "import tableau_audit.rules, tableau_audit.usage, tableau_audit.permissions\n"
@@ -66,23 +64,4 @@ def test_pure_modules_load_no_io_library() -> None:
         "{'lxml', 'tableauserverclient', 'tableauhyperapi', 'requests', 'sqlite3'})\n"
         "print(','.join(bad))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert out.stdout.strip() == ""
-
-
-def test_cli_import_stays_light() -> None:
-    """`tableau-audit scan one.twb` must start fast: no Hyper API or TSC at import time."""
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, tableau_audit.cli\n"
-        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "{'tableauserverclient', 'tableauhyperapi', 'requests'})))\n"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert out.stdout.strip() == ""
+    assert run_python(code).stdout.strip() == ""

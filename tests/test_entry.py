@@ -23,9 +23,8 @@ from tableau_audit import entry, hyperd
 from tableau_audit.entry import GLANCED_PATHS, reads_extracts
 from tableau_audit.parsing import detect
 from tableau_audit.parsing.hyper import HyperSession
+from tests.fresh_python import run_python
 from tests.hyperfactory import hyperd_children
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -178,15 +177,7 @@ def _console(
         "main()"
     )
     env = {**os.environ, "TMPDIR": str(tmp), "TABLEAU_AUDIT_WEBHOOK": ""}
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_python(code, env=env, check=False)
 
 
 @pytest.mark.hyper

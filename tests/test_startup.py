@@ -16,10 +16,12 @@ import click
 import pytest
 
 from tableau_audit.reports import REPORTERS, CatalogueReporter, catalogue_formats
+from tests.fresh_python import REPO, run_python
 from tests.test_cli import _twb
 
 HEAVY = (
     "jinja2",
+    "requests",
     "markupsafe",
     "phonenumbers",
     "rich",
@@ -28,9 +30,6 @@ HEAVY = (
     "tableauserverclient",
 )
 """Libraries a JSON scan of a .twb has no use for."""
-
-REPO = Path(__file__).resolve().parents[1]
-
 
 SERVER_ONLY = (
     "difflib",
@@ -75,16 +74,8 @@ def _loaded_after(code: str) -> dict[str, list[str]]:
 
 
 def _last_line(code: str) -> str:
-    """Run ``code`` in a fresh interpreter (from the repository); the last line it printed."""
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-        timeout=120,
-    )
-    return done.stdout.splitlines()[-1]
+    """The last line ``code`` prints in a fresh interpreter."""
+    return run_python(code).stdout.splitlines()[-1]
 
 
 def test_importing_the_cli_loads_no_heavy_library_and_no_report_format() -> None:

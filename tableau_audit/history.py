@@ -225,14 +225,22 @@ class HistoryCache:
         return analysis
 
     def store(self, item: ServerItem, analysis: StoredAnalysis) -> None:
-        """Keep the analysis of freshly downloaded content (its own small transaction)."""
-        self._items.store(
-            item,
-            analysis,
-            analysis_key=self._analysis_key,
-            run_id=self._run_id,
-            now=self._clock(),
-        )
+        """Keep the analysis of freshly downloaded content (its own small transaction).
+
+        A history that cannot take it (a full disk, say) costs the next run a download of this
+        item, never its audit in this run: the failure is logged, by type only.
+        """
+        try:
+            self._items.store(
+                item,
+                analysis,
+                analysis_key=self._analysis_key,
+                run_id=self._run_id,
+                now=self._clock(),
+            )
+        except sqlite3.Error as error:
+            logger.warning("%s: its analysis was not stored (%s)", item.url, type(error).__name__)
+            return
         self.analysed += 1
 
 

@@ -60,6 +60,7 @@ _V1 = (
         project TEXT,
         updated_at TEXT NOT NULL,
         size INTEGER,
+        content_hash TEXT NOT NULL,
         analysis_key TEXT NOT NULL,
         analysed_at TEXT NOT NULL,
         analysed_run INTEGER REFERENCES runs (id),
@@ -93,7 +94,26 @@ _V1 = (
 )
 """Version 1: runs, items (skip-unchanged keys and stored analyses), findings, run findings."""
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+_V2 = (
+    "DROP TABLE items",
+    """CREATE TABLE items (
+        item_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        project TEXT,
+        updated_at TEXT NOT NULL,
+        size INTEGER,
+        analysis_key TEXT NOT NULL,
+        analysed_at TEXT NOT NULL,
+        analysed_run INTEGER REFERENCES runs (id),
+        analysis TEXT NOT NULL
+    )""",
+)
+"""Version 2: items without the content hash nothing read. The analyses version 1 stored go
+too (they may hold database user names, which stored analyses no longer keep): each item is
+downloaded once more on the next run. Runs and findings are kept."""
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 """``MIGRATIONS[n]`` takes a history from version ``n`` to ``n + 1``."""
 
 CURRENT = len(MIGRATIONS)

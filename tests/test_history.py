@@ -88,6 +88,38 @@ def test_migrates_from_version_0_one_step_at_a_time(path: Path) -> None:
         assert history.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_a_version_1_history_opens_and_drops_its_stored_analyses(path: Path) -> None:
+    """Version 1 had a content hash column and stored analyses with database user names."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, label="h", target=1)
+    conn.execute(
+        "INSERT INTO items (item_id, kind, name, updated_at, content_hash, analysis_key, "
+        "analysed_at, analysis) VALUES ('w1', 'workbook', 'W', 'x', 'h', 'k', 'x', '{}')"
+    )
+    conn.close()
+    analysis = StoredAnalysis(workbook=parsed("TA104_fail_customer_contacts.tds"))
+    with open_run(path, target="t", full=False, analysis_key=KEY) as run:
+        assert version(run.history.conn) == CURRENT
+        assert run.history.conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 0
+        run.cache.store(item(), analysis)
+        assert run.cache.analysed == 1
+        run.finish(make_result(items=()), scope="s")
+
+
+def test_an_analysis_the_history_cannot_take_is_logged_not_fatal(
+    path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    analysis = StoredAnalysis(workbook=parsed("TA104_fail_customer_contacts.tds"))
+    with open_run(path, target="t", full=False, analysis_key=KEY) as run:
+        run.history.conn.execute(
+            "CREATE TRIGGER full BEFORE INSERT ON items BEGIN SELECT RAISE(ABORT, 'full'); END"
+        )
+        run.cache.store(item(), analysis)
+        assert run.cache.analysed == 0
+        assert "its analysis was not stored (IntegrityError)" in caplog.text
+        run.finish(make_result(items=()), scope="s")
+
+
 def test_new_history_file_is_private(path: Path) -> None:
     with History(path):
         pass

@@ -198,13 +198,12 @@ def server_settings(
     connected_app: bool,
 ) -> ServerSettings:
     """Options and environment first, then the configuration's ``[server]`` defaults."""
-    from tableau_audit.sources.server import ServerSettings, server_address
+    from tableau_audit.sources.server import ServerSettings
 
     defaults = config.server
     url = options["url"] or defaults.server
     if not url:
         raise CliError("no server: give --server, TABLEAU_SERVER or [server] server in the config")
-    url = server_address(url)
     site = options["site"] if options["site"] is not None else (defaults.site or "")
     token_name = options["token_name"]
     if not token_name and not username and not connected_app:

@@ -30,7 +30,7 @@ from tableau_audit.permissions import SiteIndex, site_index
 from tableau_audit.rules import ALL_RULES, Rule
 
 if TYPE_CHECKING:
-    from tableau_audit.sources.cache import ContentCache, UnchangedItem
+    from tableau_audit.sources.cache import ContentCache, StoredAnalysis
     from tableau_audit.sources.interface import FetchedItem, PublishedContentSource
 
 __all__ = ["as_published", "audit_server"]
@@ -68,8 +68,12 @@ def audit_server(
                 skipped.append(skip_input(fetched.source, fetched.reason, config))
                 continue
             if isinstance(fetched, UnchangedItem):
-                outcome = run.audit_stored(fetched)
-                complete = complete and not isinstance(outcome, Skipped)
+                stored = cache.load(fetched.item) if cache is not None else None
+                if stored is None:  # NOTE: not audited this run, as when a fetch fails
+                    complete = False
+                    skipped.append(skip_input(fetched.item.url, _UNREADABLE_ANALYSIS, config))
+                    continue
+                outcome = run.audit_stored(fetched.item, stored)
             else:
                 outcome = run.audit_downloaded(fetched, hyper)
             if isinstance(outcome, Skipped):
@@ -90,6 +94,9 @@ def as_published(workbook: Workbook, item: ServerItem) -> Workbook:
         item_id=item.id,
         server=item,
     )
+
+
+_UNREADABLE_ANALYSIS = "its stored analysis could not be read (it is downloaded on the next run)"
 
 
 class _SiteRun:
@@ -134,13 +141,8 @@ class _SiteRun:
 
         return guarded_audit(item.url, config, classify_and_audit)
 
-    def audit_stored(self, unchanged: UnchangedItem) -> ItemReport | Skipped:
+    def audit_stored(self, item: ServerItem, stored: StoredAnalysis) -> ItemReport | Skipped:
         """Re-evaluate the rules of an unchanged item on its stored analysis (no download)."""
-        item = unchanged.item
-        stored = self.cache.load(item) if self.cache is not None else None
-        if stored is None:
-            reason = "its stored analysis could not be read (it is downloaded on the next run)"
-            return skip_input(item.url, reason, self.config)
         workbook = as_published(stored.workbook, item)
         audit = functools.partial(self._audit, workbook, stored.classifications)
         return guarded_audit(item.url, self.config, audit)

@@ -99,6 +99,12 @@ def test_settings_refuse_a_user_name_in_the_url() -> None:
     with pytest.raises(SourceError, match="user name or password") as raised:
         ServerSettings(url="https://bob:planted-pw-123@host", credentials=credentials)
     assert "planted-pw-123" not in str(raised.value)
+    # A token in a browser address's query or fragment never reaches the label either.
+    settings = ServerSettings(
+        url="https://host/?api_token=planted-tok-456#/site/x", credentials=credentials
+    )
+    assert settings.url == "https://host"
+    assert "planted-tok-456" not in settings.label
 
 
 def test_fail_on_and_project_scope(srv: SimulatedServer) -> None:

@@ -287,3 +287,15 @@ def test_stored_analysis_of_a_packaged_extract_gives_the_same_report(
         assert doc2["workbooks"] == doc1["workbooks"]
     finally:
         srv.stop()
+
+
+def test_an_incomplete_run_exits_2_even_with_fail_on_new() -> None:
+    from tableau_audit.changes import RunChanges
+    from tableau_audit.cli_history import gate
+    from tableau_audit.findings import Severity
+    from tests.factories import make_result
+
+    no_new = RunChanges(reference=None)
+    incomplete = make_result(complete=False, changes=no_new)
+    assert gate(incomplete, Severity.HIGH, fail_on_new=True) == 2
+    assert gate(make_result(changes=no_new), Severity.HIGH, fail_on_new=True) == 0

@@ -99,8 +99,9 @@ class ServerSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def __post_init__(self) -> None:
-        if urllib.parse.urlsplit(self.url).netloc.rpartition("@")[1]:
-            raise SourceError(_USERINFO)
+        # NOTE: normalised here, where every caller passes: the URL reaches messages, logs,
+        # item links and the history (server_address refuses a user name or password in it).
+        object.__setattr__(self, "url", server_address(self.url))
 
     @property
     def label(self) -> str:
@@ -157,7 +158,6 @@ class ServerSource:
         self._progress = progress
         self._cache = cache
         """Skip-unchanged (``--history``, issue 6): asked before each download."""
-        self._label = settings.label
         self._signed: SignedIn | None = None
         self._snapshot: SiteSnapshot | None = None
         self._jobs: list[_Job] = []
@@ -192,7 +192,7 @@ class ServerSource:
         except ValueError as error:
             raise SourceError(f"{settings.url}: not a usable server URL") from error
         auth = settings.credentials.tsc_auth(settings.site)
-        self._signed = SignedIn(server, auth, label=self._label, policy=settings.retry)
+        self._signed = SignedIn(server, auth, label=self.settings.label, policy=settings.retry)
         self._signed.sign_in()
 
     def close(self) -> None:
@@ -205,7 +205,7 @@ class ServerSource:
     def signed(self) -> SignedIn:
         """The signed-in server; raises when :meth:`open` has not run."""
         if self._signed is None:
-            raise SourceError(f"{self._label}: not signed in")
+            raise SourceError(f"{self.settings.label}: not signed in")
         return self._signed
 
     # -- site-wide facts -------------------------------------------------------------------
@@ -222,7 +222,7 @@ class ServerSource:
         users = [convert.user(u) for u in self.list_all(server.users, "users")]
         groups = self.list_all(server.groups, "groups")
         projects = self.list_all(server.projects, "projects")
-        scope = convert.scope(projects, self.settings.projects, self._label)
+        scope = convert.scope(projects, self.settings.projects, self.settings.label)
         workbooks = [
             w for w in self.list_all(server.workbooks, "workbooks") if convert.in_scope(w, scope)
         ]
@@ -250,7 +250,7 @@ class ServerSource:
         self._jobs = self._plan(snapshot, datasources, workbooks)
         logger.info(
             "%s: %d workbook(s) and %d data source(s) to audit",
-            self._label,
+            self.settings.label,
             len(workbooks),
             len(datasources),
         )
@@ -263,7 +263,7 @@ class ServerSource:
             raise
         except Exception as error:
             raise ServerError(
-                f"{self._label}: cannot read {what} ({convert.reason(error)})"
+                f"{self.settings.label}: cannot read {what} ({convert.reason(error)})"
             ) from None
 
     def list_all(self, endpoint: Any, what: str) -> list[Any]:
@@ -296,7 +296,7 @@ class ServerSource:
                 if isinstance(error, SourceError):
                     raise
                 raise ServerError(
-                    f"{self._label}: cannot list {what} ({convert.reason(error)})"
+                    f"{self.settings.label}: cannot list {what} ({convert.reason(error)})"
                 ) from None
 
     def _members(self, group: Any) -> frozenset[str]:

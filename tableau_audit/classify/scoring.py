@@ -29,6 +29,7 @@ from typing import Protocol
 
 from tableau_audit.classify.policy import Policy
 from tableau_audit.classify.types import ColumnClassification, PiiType, Tier
+from tableau_audit.classify.validators import DEFAULT_REGION
 from tableau_audit.classify.values import ValueEvidence, evaluate_values
 from tableau_audit.records import frozen
 
@@ -241,7 +242,7 @@ def classify_values(
     policy: Policy,
     name_only: ColumnClassification | None,
     name_signals: Mapping[str, object] | None = None,
-    region: str = "US",
+    region: str = DEFAULT_REGION,
 ) -> ColumnClassification | None:
     """Classify a column from its name signal and its sampled values (already cast to text).
 

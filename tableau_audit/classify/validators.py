@@ -142,26 +142,29 @@ _IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 _DATE_LIKE_RE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}")
 
 
+DEFAULT_REGION = "US"
+"""The region of a phone number written without a country code (what every value check uses)."""
+
+
 def phone(value: str, region: str) -> bool | None:
     """None if not a valid phone number; else whether it carries formatting or a ``+``.
 
     Bare digit strings (``4155552671``) return False: they are valid numbers but weak evidence,
     because any 10-digit id looks the same (DataFog #158).
     """
-    if value.isdecimal():
-        # NOTE: bare digits (ids, amounts: most of what reaches here) cannot fail the pattern,
-        # date and IPv4 checks below, whose answers they would only cost (~1 µs a value).
-        # isdecimal, not isdigit: exactly the characters the patterns' \d accepts.
-        if not 7 <= len(value) <= 15 or _ssn_parts(value) is not None:
-            return None
-    elif _PHONE_CHARS_RE.fullmatch(value) is None or _DATE_LIKE_RE.fullmatch(value) is not None:
+    # NOTE: bare digits (ids, amounts: most of what reaches here) cannot fail the pattern, date
+    # and IPv4 checks, which are skipped for them (~1 µs a value). isdecimal, not isdigit:
+    # exactly the characters the patterns' \d accepts.
+    bare = value.isdecimal()
+    if not bare and (
+        _PHONE_CHARS_RE.fullmatch(value) is None
+        or _DATE_LIKE_RE.fullmatch(value) is not None
+        or _IPV4_RE.fullmatch(value) is not None
+    ):
         return None
-    else:
-        digit_count = sum(map(str.isdigit, value))
-        if not 7 <= digit_count <= 15 or _ssn_parts(value) is not None:
-            return None
-        if _IPV4_RE.fullmatch(value) is not None:
-            return None
+    digit_count = len(value) if bare else sum(map(str.isdigit, value))
+    if not 7 <= digit_count <= 15 or _ssn_parts(value) is not None:
+        return None
     if not phone_gate.may_be_valid(value, region):
         return None
     # NOTE: imported on first use: phonenumbers' metadata costs ~15 ms at startup, and most
@@ -175,16 +178,6 @@ def phone(value: str, region: str) -> bool | None:
     if not phonenumbers.is_valid_number(parsed):
         return None
     return not value.isdigit()
-
-
-def load_phone_metadata(region: str) -> None:
-    """Load now what :func:`phone` loads on its first value (~15 ms: ``phonenumbers`` and the
-    region's pre-check), so that a caller with idle time can take the cost out of the run.
-
-    NOTE: not the pre-check's large type patterns (another ~15 ms): only a value that passes
-    the region's general description needs them, and most samples hold none (issue 2).
-    """
-    phone_gate.prepare(region)
 
 
 # --- Bank -----------------------------------------------------------------------------------

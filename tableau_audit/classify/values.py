@@ -258,7 +258,7 @@ def evaluate_values(
     values: Sequence[str],
     *,
     datatype: str,
-    region: str = "US",
+    region: str = validators.DEFAULT_REGION,
     today: dt.date | None = None,
 ) -> ValueEvidence:
     """Evaluate a column's sampled values (already cast to text) against every validator.

@@ -9,7 +9,7 @@ import string
 import phonenumbers
 import pytest
 
-from tableau_audit.classify import phone_gate, validators
+from tableau_audit.classify import columns, phone_gate, validators
 from tableau_audit.classify.phone_gate import may_be_valid
 
 SEED = 20260602
@@ -128,7 +128,7 @@ def test_prepare_builds_the_region_check_but_not_the_type_patterns() -> None:
     """The warm-up must not compile the large type patterns (~15 ms) a sample may never need."""
     phone_gate._gate.cache_clear()
     phone_gate._compile.cache_clear()
-    validators.load_phone_metadata("us")
+    columns.prepare(values=True)
     assert phone_gate._gate.cache_info().currsize == 1
     assert phone_gate._compile.cache_info().currsize == 0
     assert may_be_valid("00-12345678", "US") is False  # fails the general description alone

@@ -23,7 +23,6 @@ Sampled values live in a :class:`ValueSample` in memory only; its ``repr`` shows
 
 from __future__ import annotations
 
-import functools
 import logging
 import shutil
 import tempfile
@@ -34,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tableau_audit.hyperd import claim_early_start, make_private_root, start_process, stop_process
 from tableau_audit.model import HyperInventory, HyperTable
@@ -116,15 +115,6 @@ class ValueSample:
             f"tables={len(self.rows_sampled)}, table_errors={len(self.table_errors)}, "
             f"error={self.error!r})"
         )
-
-
-def _write_copy(out: BinaryIO, piece: bytes) -> None:
-    """Write a piece of a packaged extract into its copy; a full disk is ours, not the zip's."""
-    try:
-        out.write(piece)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise ReadFailure(f"cannot copy the file ({reason})") from None
 
 
 def _read_head(data: Path | bytes) -> bytes:
@@ -538,7 +528,7 @@ class HyperSession:
                     target.write_bytes(data)
                 elif isinstance(data, Member):
                     with target.open("wb") as out:
-                        data.copy_to(functools.partial(_write_copy, out))
+                        data.copy_to(out.write)
                 else:
                     shutil.copyfile(data, target)
                 target.chmod(0o600)
@@ -552,11 +542,9 @@ class HyperSession:
     @contextmanager
     def _connect(self, data: Path | bytes | Member) -> Iterator[tuple[Connection, _Hyperd]]:
         """A read-only connection to a private copy of ``data``, and the hyperd serving it."""
-        if not isinstance(data, Member):
-            _precheck(data)  # NOTE: before the copy; a member's head is checked in its copy
+        if not isinstance(data, Member):  # NOTE: the package identified a member as .hyper
+            _precheck(data)
         with self._private_copy(data) as copy:
-            if isinstance(data, Member):
-                _precheck(copy)
             connection, hyperd = self._open(copy)
             try:
                 yield connection, hyperd

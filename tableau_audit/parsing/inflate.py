@@ -1,14 +1,14 @@
-"""Whole reads of zip members, inflated by ISA-L instead of zlib.
+"""Reads of zip members, inflated by ISA-L instead of zlib.
 
 Inflating is most of the cost of reading a package: the document of a typical .twbx, and all
 of a packaged extract (1.6 s of a 2.8 s audit for a 155 MB member with zlib). ISA-L
 (``python-isal``) inflates the same DEFLATE streams about twice as fast, and without the GIL.
 
-:func:`read_whole` does what ``zipfile`` does for a whole-member read, with the same checks:
-the local header's signature and name must agree with the central directory, and the member
-must inflate to exactly its declared size with its declared CRC-32. :func:`chunks` yields the
-same bytes in bounded pieces, so that an extract can be copied for hyperd without ever being
-held in memory whole (a packaged extract may be gigabytes). Anything else, or a
+:func:`chunks` does what ``zipfile`` does for a member read, with the same checks: the local
+header's signature and name must agree with the central directory, and the member must inflate
+to exactly its declared size with its declared CRC-32. It yields the bytes in bounded pieces,
+so that an extract can be copied for hyperd without ever being held in memory whole (a
+packaged extract may be gigabytes); one piece of the whole size is a whole read. Anything else, or a
 compression method other than stored and DEFLATE, is left to ``zipfile``
 (:data:`FAST_METHODS`). Failures raise ``zipfile.BadZipFile`` or ``EOFError``, as ``zipfile``'s
 own read would (``NotImplementedError`` for what ``zipfile`` cannot read either), so callers
@@ -24,10 +24,10 @@ from typing import BinaryIO, cast
 
 from isal import isal_zlib
 
-__all__ = ["COPY_CHUNK", "FAST_METHODS", "chunks", "read_whole"]
+__all__ = ["COPY_CHUNK", "FAST_METHODS", "chunks"]
 
 FAST_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
-"""Compression methods :func:`read_whole` and :func:`chunks` read themselves."""
+"""Compression methods :func:`chunks` reads itself."""
 COPY_CHUNK = 4 * 1024 * 1024
 """Bytes per piece when a member is streamed (a packaged extract copied for hyperd)."""
 
@@ -44,21 +44,8 @@ _INFLATE_ERROR = cast("type[Exception]", isal_zlib.error)
 """What a corrupt stream raises (python-isal's stubs declare it as an instance, not a class)."""
 
 
-def read_whole(fileobj: BinaryIO, info: zipfile.ZipInfo) -> bytes:
-    """The bytes of the member ``info`` describes, checked against its declared size and CRC.
-
-    ``fileobj`` is the package's file, which the caller must not read from elsewhere meanwhile
-    (it is sought). ``info.compress_type`` must be in :data:`FAST_METHODS` and
-    ``info.file_size`` must already be known to be within the caller's bounds: the output
-    never exceeds it by more than one byte.
-    """
-    # NOTE: one chunk one byte over the declared size: a single inflate call, and joining one
-    # bytes object returns it without a copy.
-    return b"".join(chunks(fileobj, info, size=info.file_size + 1))
-
-
 def chunks(fileobj: BinaryIO, info: zipfile.ZipInfo, *, size: int = COPY_CHUNK) -> Iterator[bytes]:
-    """The member's bytes in pieces of at most ``size``, as :func:`read_whole` checks them.
+    """The member's bytes in pieces of at most ``size``, checked against its declared size and CRC.
 
     A piece is yielded before the whole member is checked: a consumer that writes them out must
     discard what it wrote when the iteration raises. At most ``size`` bytes beyond the declared

@@ -12,11 +12,12 @@ fewest ``/``, ignoring macOS ``__MACOSX/`` and ``._`` AppleDouble entries.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -24,7 +25,7 @@ from typing import BinaryIO
 from tableau_audit.errors import ParseError
 from tableau_audit.model import Diagnostic, ExtractFormat, PackagedFile, PackagedFileKind
 from tableau_audit.parsing.detect import extract_format
-from tableau_audit.parsing.inflate import COPY_CHUNK, FAST_METHODS, chunks, read_whole
+from tableau_audit.parsing.inflate import COPY_CHUNK, FAST_METHODS, chunks
 from tableau_audit.records import frozen
 
 __all__ = ["Member", "Package", "PackageLimits"]
@@ -120,33 +121,26 @@ class Package:
     def read(self, path: str, *, limit: int | None = None) -> bytes:
         """Bytes of one member, never more than ``limit`` nor the zip-bomb ratio allows.
 
-        Both readers stop at the declared size and check it and the CRC-32: a member that
-        inflates to more or less is corrupt (:class:`ParseError`).
+        The member must inflate to exactly its declared size and CRC-32, or it is corrupt
+        (:class:`ParseError`).
         """
         info = self._bounded_info(path, limit)
-        with self._member_errors(info, path), self._reading:
-            if info.compress_type in FAST_METHODS:
-                return read_whole(self._file, info)
-            with self._zip.open(info) as handle:
-                return handle.read()
+        # NOTE: one piece one byte over the declared size: a single inflate call, and joining
+        # one bytes object returns it without a copy.
+        return b"".join(self._pieces(info, path, size=info.file_size + 1))
 
     def copy_to(self, path: str, write: Callable[[bytes], object]) -> None:
         """Hand one member to ``write`` in pieces of :data:`~.inflate.COPY_CHUNK` bytes, checked
         like :meth:`read`, so that it is never held whole in memory.
 
         :class:`ParseError` can come after some pieces were written: the caller discards them.
-        ``write`` runs under the package's read lock: it must not read this package, and what
-        it raises (other than the errors of a corrupt member) goes through unchanged.
+        What ``write`` raises goes through unchanged (a full disk is not a corrupt member);
+        ``write`` runs under the package's read lock and must not read this package.
         """
         info = self._bounded_info(path, None)
-        with self._member_errors(info, path), self._reading:
-            if info.compress_type in FAST_METHODS:
-                for piece in chunks(self._file, info):
-                    write(piece)
-                return
-            with self._zip.open(info) as handle:
-                while piece := handle.read(COPY_CHUNK):
-                    write(piece)
+        with contextlib.closing(self._pieces(info, path, size=COPY_CHUNK)) as pieces:
+            for piece in pieces:
+                write(piece)
 
     def member(self, path: str) -> Member:
         """A reference to one member, read only when :meth:`Member.copy_to` is called."""
@@ -177,6 +171,22 @@ class Package:
         if info.file_size > bound:
             raise ParseError(self.artifact, f"package member {path!r} is too large to read")
         return info
+
+    def _pieces(
+        self, info: zipfile.ZipInfo, path: str, *, size: int
+    ) -> Generator[bytes, None, None]:
+        """The member's bytes, ``size`` at a time, checked; a failure to read it is ParseError.
+
+        Holds the read lock until exhausted or closed. Only the reading is translated: what the
+        consumer raises between pieces is raised in its own frame, never in here.
+        """
+        with self._member_errors(info, path), self._reading:
+            if info.compress_type in FAST_METHODS:
+                yield from chunks(self._file, info, size=size)
+                return
+            with self._zip.open(info) as handle:
+                while piece := handle.read(size):
+                    yield piece
 
     def _head(self, info: zipfile.ZipInfo, path: str, size: int) -> bytes:
         """The first ``size`` bytes of a member (to recognise its format)."""

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from tableau_audit.classify.columns import classify_column
 from tableau_audit.classify.policy import Policy
 from tableau_audit.classify.types import CLASSIFIER_VERSION, ColumnClassification, PiiType, Tier
+from tests.fresh_python import run_python
 
 
 def column(
@@ -133,4 +131,5 @@ def test_prepare_loads_phone_metadata_only_when_values_are_judged() -> None:
         "prepare(values=True)\n"
         "assert 'phonenumbers' in sys.modules\n"
     )
-    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    done = run_python(script, check=False)
+    assert done.returncode == 0, done.stderr

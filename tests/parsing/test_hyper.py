@@ -6,13 +6,14 @@ Real .hyper files are built once per test session with one hyperd (tests/hyperfa
 from __future__ import annotations
 
 import datetime
+import io
 import logging
 import os
 import random
 import signal
-import subprocess
 import sys
 import threading
+import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ from tableau_audit.parsing.hyper_sql import (
     sample_query,
 )
 from tableau_audit.parsing.hyper_workbook import tableau_datatype
+from tableau_audit.parsing.package import Package
+from tests.fresh_python import run_python
 from tests.hyperfactory import HyperBuilder, Tables, hyperd_children, make_hyper
 
 REPO = Path(__file__).resolve().parents[2]
@@ -208,7 +211,7 @@ def test_import_does_not_load_tableauhyperapi() -> None:
         "import sys, tableau_audit.parsing.hyper\n"
         "sys.exit(1 if 'tableauhyperapi' in sys.modules else 0)\n"
     )
-    assert subprocess.run([sys.executable, "-c", code], check=False, cwd=REPO).returncode == 0
+    assert run_python(code, check=False).returncode == 0
 
 
 def test_standalone_workbook_with_error_is_a_parse_error() -> None:
@@ -620,6 +623,26 @@ def test_hyperd_killed_by_one_file_fails_only_that_file(hyper_files: Files, tmp_
 
 
 @pytest.mark.hyper
+def test_a_packaged_extract_found_corrupt_while_copied_leaves_no_copy(
+    hyper_files: Files, session: HyperSession, tmp_path: Path
+) -> None:
+    data = bytearray(hyper_files.multi.read_bytes())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("Book.twb", "<workbook/>")
+        archive.writestr("Data/Extracts/x.hyper", bytes(data))
+    raw = bytearray(buffer.getvalue())
+    at = raw.index(bytes(data[-64:]))
+    raw[at] ^= 0xFF  # the stored bytes no longer match the CRC-32 the directory declares
+    package = Package(io.BytesIO(bytes(raw)), "book.twbx")
+    with pytest.raises(ParseError, match=r"'Data/Extracts/x\.hyper' is corrupt"):
+        session.inspect(package.member("Data/Extracts/x.hyper"), label="book.twbx:x")
+    root = session.temp_dir
+    assert root is not None
+    assert [p.name for p in root.iterdir() if p.name.startswith("file-")] == []
+
+
+@pytest.mark.hyper
 def test_closed_session_refuses_work(hyper_files: Files) -> None:
     with HyperSession() as hyper:
         hyper.inventory(hyper_files.empty_db, label="e")
@@ -637,9 +660,10 @@ def test_close_soon_stops_hyperd_in_the_background_and_close_waits(hyper_files: 
         assert root is not None
         assert len(hyperd_children() - before) == 1
         hyper.close_soon()
-        hyper.close_soon()  # once
         closing = hyper._closing
         assert closing is not None
+        hyper.close_soon()
+        assert hyper._closing is closing  # one background close, whoever asks again
         hyper.close()  # waits for the background close
         assert not closing.is_alive()
         assert hyperd_children() == before

@@ -1,4 +1,4 @@
-"""Whole member reads (``inflate.read_whole``): the same bytes and the same refusals as zipfile."""
+"""Member reads (``inflate.chunks``): the same bytes and the same refusals as zipfile."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
-from tableau_audit.parsing.inflate import COPY_CHUNK, chunks, read_whole
+from tableau_audit.errors import ParseError
+from tableau_audit.parsing.inflate import COPY_CHUNK, chunks
 from tableau_audit.parsing.package import Package, PackageLimits
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "files"
@@ -23,6 +25,11 @@ MEMBERS = [
     ("Data/Extracts/na\u00efve \u65e5\u672c.hyper", os.urandom(70_000)),  # incompressible
     ("Image/one-byte.png", b"\x89"),
 ]
+
+
+def read_whole(fileobj: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """A whole-member read, as ``Package.read`` makes it (one piece one byte over the size)."""
+    return b"".join(chunks(fileobj, info, size=info.file_size + 1))
 
 
 def make_zip(method: int, members: list[tuple[str, bytes]] = MEMBERS) -> bytes:
@@ -180,6 +187,18 @@ def test_a_failing_write_goes_through_and_frees_the_package() -> None:
     with pytest.raises(RuntimeError, match="no space left"):
         package.copy_to("Book.twb", full_disk)
     assert package.read("Book.twb") == dict(MEMBERS)["Book.twb"]  # the lock was released
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA])
+def test_a_disk_error_while_copying_is_not_a_corrupt_member(method: int) -> None:
+    package = Package(io.BytesIO(make_zip(method)), "book.twbx")
+
+    def full_disk(piece: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left") as raised:
+        package.copy_to("Book.twb", full_disk)
+    assert not isinstance(raised.value, ParseError)
 
 
 @pytest.mark.slow

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+
+import pytest
 
 from tableau_audit.parsing.read_gate import ReadGate
 
@@ -60,3 +63,35 @@ def test_exclusive_waits_for_shared_and_keeps_new_shared_out() -> None:
     for thread in threads:
         thread.join(TIMEOUT)
     assert events == ["shared 1 leaves", "exclusive", "shared 2"]
+
+
+def test_an_exclusive_wait_interrupted_lets_shared_holders_in_again() -> None:
+    gate = ReadGate()
+    waits = 0
+    wait_for = gate._changed.wait_for
+
+    def interrupted_second_wait(
+        predicate: Callable[[], bool], timeout: float | None = None
+    ) -> bool:
+        nonlocal waits
+        waits += 1
+        if waits == 2:  # the exclusive request waiting for the shared holder to leave
+            raise KeyboardInterrupt
+        return wait_for(predicate, timeout)
+
+    holder = gate.shared()
+    holder.__enter__()
+    gate._changed.wait_for = interrupted_second_wait  # type: ignore[method-assign,assignment]
+    with pytest.raises(KeyboardInterrupt), gate.exclusive():
+        pass
+    gate._changed.wait_for = wait_for  # type: ignore[method-assign]
+    holder.__exit__(None, None, None)
+    entered = threading.Event()
+
+    def reader() -> None:
+        with gate.shared():
+            entered.set()
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    assert entered.wait(5), "a shared reader was locked out after the interrupted wait"

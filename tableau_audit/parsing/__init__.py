@@ -59,17 +59,16 @@ _REASONS = {
 class HyperReader(Protocol):
     """What :func:`load_file` needs from a ``HyperSession`` (tableau_audit.parsing.hyper).
 
-    ``data`` is a standalone file, bytes, or a packaged :class:`Member`, which the reader
-    inflates only if it needs the bytes (a :class:`Member` that cannot be read raises
-    :class:`ParseError`).
+    ``data`` is a standalone file or a packaged :class:`Member`, which the reader inflates only
+    if it needs the bytes (a :class:`Member` that cannot be read raises :class:`ParseError`).
     """
 
-    def inventory(self, data: Path | bytes | Member, *, label: str) -> HyperInventory:
+    def inventory(self, data: Path | Member, *, label: str) -> HyperInventory:
         """Tables, columns and row counts of a .hyper file; never raises for a bad file."""
         ...
 
     def inspect(
-        self, data: Path | bytes | Member, *, label: str, size: int | None = None
+        self, data: Path | Member, *, label: str, size: int | None = None
     ) -> tuple[HyperInventory, SampleSource]:
         """Inventory plus a bounded sample of every column, from one private copy."""
         ...

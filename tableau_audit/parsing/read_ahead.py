@@ -155,7 +155,7 @@ class ReadAhead:
 
     # -- HyperReader (what load_item calls) ----------------------------------------------
 
-    def inventory(self, data: Path | bytes | Member, *, label: str) -> HyperInventory:
+    def inventory(self, data: Path | Member, *, label: str) -> HyperInventory:
         """Tables, columns and row counts, from the read-ahead when it read these bytes."""
         found = self._take(data, label)
         if found is not None:
@@ -164,7 +164,7 @@ class ReadAhead:
         return self._session.inventory(data, label=label)
 
     def inspect(
-        self, data: Path | bytes | Member, *, label: str, size: int | None = None
+        self, data: Path | Member, *, label: str, size: int | None = None
     ) -> tuple[HyperInventory, ValueSample]:
         """Inventory and sample, from the read-ahead when it sampled these bytes at ``size``."""
         found = self._take(data, label) if size == self._sample_size else None
@@ -175,10 +175,8 @@ class ReadAhead:
 
     # -- internals -----------------------------------------------------------------------
 
-    def _take(self, data: Path | bytes | Member, label: str) -> _Read | None:
+    def _take(self, data: Path | Member, label: str) -> _Read | None:
         """The read-ahead of ``label`` if it read the same data, else None."""
-        if isinstance(data, bytes):
-            return None  # a read-ahead only ever reads paths and packaged members
         identity = _identity(data)
         for display, future in self._ahead.items():
             if label != display and not label.startswith(f"{display}:"):

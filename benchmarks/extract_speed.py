@@ -58,6 +58,7 @@ from tableau_audit.config import AuditConfig
 from tableau_audit.engine import audit
 from tableau_audit.parsing.hyper import DEFAULT_SAMPLE_SIZE, HyperSession, ValueSample
 from tableau_audit.parsing.hyper_sql import DEFAULT_WINDOW_FACTOR, plan_sample, sample_query
+from tableau_audit.parsing.inflate import COPY_CHUNK
 from tableau_audit.parsing.package import Package
 
 __all__ = ["main", "measure", "render", "write_docs"]
@@ -208,16 +209,18 @@ def _inflate(twbx: Path, target: Path) -> int:
     (ISA-L, 4 MB pieces, CRC checked)."""
     with twbx.open("rb") as handle, target.open("wb") as out:
         Package(handle, twbx.name).copy_to(MEMBER, out.write)
-    size = target.stat().st_size
-    target.unlink()
-    return size
+    return target.stat().st_size
 
 
-def _inflate_stdlib(twbx: Path) -> int:
-    """The member read into memory with the standard library's ``zipfile`` (zlib), for
-    comparison."""
-    with zipfile.ZipFile(twbx) as package:
-        return len(package.read(MEMBER))
+def _inflate_stdlib(twbx: Path, target: Path) -> int:
+    """The same copy with the standard library's ``zipfile`` (zlib), for comparison."""
+    with (
+        zipfile.ZipFile(twbx) as package,
+        package.open(MEMBER) as member,
+        target.open("wb") as out,
+    ):
+        shutil.copyfileobj(member, out, COPY_CHUNK)
+    return target.stat().st_size
 
 
 def _one_round(
@@ -231,7 +234,9 @@ def _one_round(
     )
     _, sample = outcome
     figures["unzip"], _ = _timed(lambda: _inflate(built.twbx, copy_to))
-    figures["unzip_stdlib"], _ = _timed(lambda: _inflate_stdlib(built.twbx))
+    copy_to.unlink()  # NOTE: outside the timings, as the engine's removal of the copy is
+    figures["unzip_stdlib"], _ = _timed(lambda: _inflate_stdlib(built.twbx, copy_to))
+    copy_to.unlink()
     figures["copy"], _ = _timed(lambda: shutil.copyfile(built.hyper, copy_to))
     copy_to.unlink()
     figures["sample_queries"] = _sample_queries(process, built.hyper, DEFAULT_SAMPLE_SIZE)
@@ -334,7 +339,7 @@ def verdicts(figures: Mapping[str, Any]) -> list[str]:
         f"- End to end, `engine.audit` takes {large['audit'] / small['audit']:.1f}× "
         f"({_ms(extra)} more). Of that, inflating the package member into hyperd's private "
         f"copy (Hyper only ever opens a private copy) accounts for {_ms(unzip)} "
-        f"({_ms(stdlib)} just to read it into memory with the standard library's zlib; a "
+        f"({_ms(stdlib)} for the same copy with the standard library's zlib; a "
         f"standalone .hyper is copied instead, {_ms(copy)}): it grows with the file's size, "
         "not with the rows sampled.",
         f"- {fifty['audited']} packaged workbooks in one run started hyperd "
@@ -368,7 +373,7 @@ def render(figures: Mapping[str, Any]) -> str:
         ("sample_queries", "sample queries on an open connection"),
         ("classify", "`classify_column` over the sampled values"),
         ("unzip", "inflating the .hyper member into a file (`Package.copy_to`, ISA-L)"),
-        ("unzip_stdlib", "reading it into memory with the standard library's `zipfile`"),
+        ("unzip_stdlib", "the same copy with the standard library's `zipfile` (zlib)"),
         ("copy", "private copy of a standalone .hyper (`shutil.copyfile`)"),
         ("inspect", "`HyperSession.inspect` (copy + catalogue + count + sample)"),
         ("audit", "`engine.audit([file.twbx])`, end to end"),

@@ -176,6 +176,7 @@ def measure_cold_sweep(corpus: Path, peer: Path, *, repeat: int) -> list[dict[st
                 "extracts": _hyper_members(path),
                 "ours": timings[OURS_COLD].median,
                 "peer": timings[PEER_COLD].median,
+                "repeat": repeat,
             }
         )
     return rows

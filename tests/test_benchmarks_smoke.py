@@ -50,17 +50,20 @@ def test_write_docs_replaces_only_its_own_section(tmp_path: Path) -> None:
 
 def test_the_corpus_sweep_is_split_by_extracts() -> None:
     rows = [
-        {"file": "a.twbx", "extracts": 1, "ours": 0.20, "peer": 0.40},
-        {"file": "b.twbx", "extracts": 6, "ours": 0.30, "peer": 0.40},
-        {"file": "c.twbx", "extracts": 0, "ours": 0.12, "peer": 0.36},
+        {"file": "a.twbx", "extracts": 1, "ours": 0.20, "peer": 0.40, "repeat": 3},
+        {"file": "b.twbx", "extracts": 6, "ours": 0.30, "peer": 0.40, "repeat": 3},
+        {"file": "c.twbx", "extracts": 0, "ours": 0.12, "peer": 0.36, "repeat": 3},
     ]
     text = "\n".join(speed_report._sweep(rows))
     assert "| with .hyper extracts | 2 | 0.62 | 0.50 – 0.75 | 1 |" in text
     assert "| without | 1 | 0.33 | 0.33 – 0.33 | 1 |" in text
     assert "| all | 3 | 0.50 | 0.33 – 0.75 | 2 |" in text
     assert text.index("`b.twbx` 0.75×") < text.index("`a.twbx` 0.50×")
+    assert "3 timed runs each" in text
+    assert "(ours, median: 250 ms with, 120 ms without)" in text
     (verdict,) = speed_report._sweep_verdict(rows)
     assert "median ratio is 0.50× (0.62× for those with extracts)" in verdict
+    assert "1 of 3 are above 0.5× (highest 0.75×)" in verdict
     assert speed_report._sweep([]) == []
 
 

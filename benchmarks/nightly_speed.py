@@ -228,8 +228,9 @@ shared by all items. A changed item (new `updatedAt` or size) is downloaded and 
 `--full` downloads everything, which is what a nightly job without a history pays. With light
 content the run is bound by the latency of the two metadata calls per item, so skipping the
 download saves only part of the time; with packaged extracts, where downloading, parsing and
-sampling dominate, an unchanged run is several times faster ("Faster than first" above). Wall times come from a 2-CPU
-machine shared with other work: compare them within a table, not across runs of the benchmark."""
+sampling dominate, an unchanged run is several times faster ("Faster than first" above). Wall
+times come from a 2-CPU machine shared with other work: compare them within a table, not across
+runs of the benchmark."""
 
 
 def write_docs(section: str, path: Path = DOCS) -> None:
